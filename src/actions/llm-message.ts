@@ -1,0 +1,78 @@
+import { ActionParamsError } from '../errors.js';
+import { openAiChatExecutor } from '../live/llm/openai-chat.js';
+import type { ActionDefinition } from './types.js';
+import type { LlmMessageOutput, LlmMessageParams, LlmRole } from './llm-types.js';
+
+const roles: ReadonlySet<string> = new Set<LlmRole>(['system', 'user', 'assistant', 'tool']);
+
+function fail(problem: string): never {
+  throw new ActionParamsError('llm.message', problem);
+}
+
+/**
+ * Checks the fields that decide what the provider is asked. Hand-written rather than a schema
+ * library because it runs on every replay hit, where it must cost next to nothing and must not copy.
+ */
+function validate(raw: unknown): LlmMessageParams {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('params must be an object like { model, messages }.');
+  const params = raw as Partial<LlmMessageParams>;
+  if (typeof params.model !== 'string' || params.model === '') fail('"model" must be a non-empty string, e.g. "gpt-4o-mini".');
+  if (!Array.isArray(params.messages) || params.messages.length === 0) {
+    fail('"messages" must be a non-empty list of { role, content }.');
+  }
+  params.messages.forEach((message, index) => {
+    if (message === null || typeof message !== 'object') fail(`messages[${index}] must be an object { role, content }.`);
+    if (!roles.has(message.role)) fail(`messages[${index}].role is ${JSON.stringify(message.role)}; use one of system, user, assistant, tool.`);
+    if (message.content !== null && typeof message.content !== 'string') {
+      fail(`messages[${index}].content must be a string (or null on an assistant message with tool calls).`);
+    }
+  });
+  if (params.system !== undefined && typeof params.system !== 'string') fail('"system" must be a string.');
+  if (params.temperature !== undefined && typeof params.temperature !== 'number') fail('"temperature" must be a number.');
+  if (params.max_tokens !== undefined && (!Number.isInteger(params.max_tokens) || params.max_tokens <= 0)) {
+    fail('"max_tokens" must be a positive integer.');
+  }
+  if (params.tools !== undefined && !Array.isArray(params.tools)) fail('"tools" must be a list of { name, description, parameters }.');
+  return params as LlmMessageParams;
+}
+
+/** `stream` only changes how the answer travels, not what it is, so it never enters the key. */
+function normalize(params: LlmMessageParams): unknown {
+  if (params.stream === undefined) return params;
+  const { stream: _stream, ...rest } = params;
+  return rest;
+}
+
+/** A mock may give just the text; everything else gets neutral defaults. */
+function expandMockOutput(output: unknown): LlmMessageOutput {
+  if (typeof output === 'string') output = { content: output };
+  if (output === null || typeof output !== 'object') {
+    throw new ActionParamsError('llm.message', 'a mocked output must be a string or { content, tool_calls?, stop_reason?, usage? }.');
+  }
+  const partial = output as Partial<LlmMessageOutput>;
+  const toolCalls = partial.tool_calls ?? [];
+  return {
+    content: partial.content ?? null,
+    tool_calls: toolCalls,
+    stop_reason: partial.stop_reason ?? (toolCalls.length ? 'tool_use' : 'end_turn'),
+    model: partial.model ?? 'mock',
+    usage: partial.usage ?? { input_tokens: 0, output_tokens: 0 },
+  };
+}
+
+export const llmMessageAction: ActionDefinition<LlmMessageParams, LlmMessageOutput> = {
+  type: 'llm.message',
+  description: 'One call to an LLM: messages in, a message (text and tool calls) out.',
+  cachedByDefault: true,
+  validate,
+  normalize,
+  run: openAiChatExecutor.run,
+  expandMockOutput,
+  exampleOutput: { content: 'The answer the model should give.' },
+  usageOf: (output) => output.usage,
+  messageOf: (output) => ({
+    role: 'assistant',
+    content: output.content,
+    ...(output.tool_calls.length > 0 && { tool_calls: output.tool_calls }),
+  }),
+};

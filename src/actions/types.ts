@@ -1,0 +1,52 @@
+/** Token counts of one action, as providers report them. */
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** What a live executor hands back: the output, and what it cost. */
+export interface LiveOutcome<Output = unknown> {
+  output: Output;
+  usage?: TokenUsage;
+  costUsd?: number;
+}
+
+/** What a live executor may use; injected so that tests can pass their own. */
+export interface LiveContext {
+  signal: AbortSignal;
+  /** The environment live executors read their endpoints and keys from (process.env by default). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Warn once about something the user should know (an unknown model's price, say). */
+  warn(message: string): void;
+}
+
+/**
+ * An action type: how its params are checked and keyed, how it runs for real, and whether replay
+ * mode caches it by default. Built-in types and user-registered types are the same shape.
+ */
+export interface ActionDefinition<Params = unknown, Output = unknown> {
+  type: string;
+  description?: string;
+  /** Checks raw params and returns them typed; throws ActionParamsError with what is wrong. */
+  validate?(params: unknown): Params;
+  /** The params as they enter the replay key: drop what must not change the key (e.g. `stream`). */
+  normalize?(params: Params): unknown;
+  /** Runs the action for real (live mode, and replay misses). */
+  run?(params: Params, live: LiveContext): Promise<LiveOutcome<Output>>;
+  /** Whether replay mode caches this type when config `cache.actions` does not say. */
+  cachedByDefault?: boolean;
+  /** Expands a mock's shorthand output into the full output shape (e.g. a string into an LLM message). */
+  expandMockOutput?(output: unknown): Output;
+  /** An example output, used in the skeleton a missing mock error offers to paste. */
+  exampleOutput?: unknown;
+  /** Tokens and cost of a mocked or replayed output, when the output itself carries them. */
+  usageOf?(output: Output): TokenUsage | undefined;
+  /** The message an output amounts to, for the run's messages (an LLM answer is a step of the conversation). */
+  messageOf?(output: Output): StepMessage | undefined;
+}
+
+export interface StepMessage {
+  role: 'assistant' | 'tool';
+  content: string | null;
+  tool_calls?: Array<{ id: string; name: string; arguments: string }>;
+}

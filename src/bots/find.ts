@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { closest } from 'fastest-levenshtein';
+import { glob } from 'tinyglobby';
+import { BotDefinitionError, BotNotFoundError } from '../errors.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { isBot, type Bot } from './types.js';
+
+const loadedFiles = new Map<string, Promise<Bot[]>>();
+
+/** Imports one bot file (TypeScript too, through tsx: no build step) and returns the bots it exports. */
+function botsInFile(file: string): Promise<Bot[]> {
+  let loading = loadedFiles.get(file);
+  if (!loading) {
+    loading = (async () => {
+      const { tsImport } = await import('tsx/esm/api');
+      let module: Record<string, unknown>;
+      try {
+        module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+      } catch (error) {
+        throw new BotDefinitionError(`The bot file ${file} failed to load: ${(error as Error).message}`, { cause: error });
+      }
+      // The loader knows the file for sure; prefer it to what defineBot read off the stack.
+      return Object.values(module)
+        .filter(isBot)
+        .map((bot) => (bot.sourceFile === file ? bot : Object.freeze({ ...bot, sourceFile: file })));
+    })();
+    loadedFiles.set(file, loading);
+    loading.catch(() => loadedFiles.delete(file));
+  }
+  return loading;
+}
+
+/** Every bot the config's `bots` globs lead to, by key. Two bots with one key is an error. */
+export async function findBots(config: Pick<ResolvedConfig, 'root' | 'botGlobs'>): Promise<Map<string, Bot>> {
+  const bots = new Map<string, Bot>();
+  if (config.botGlobs.length === 0) return bots;
+  const files = (await glob([...config.botGlobs], { cwd: config.root, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })).sort();
+  for (const file of files) {
+    for (const bot of await botsInFile(resolve(file))) {
+      const other = bots.get(bot.key);
+      if (other && other.sourceFile !== bot.sourceFile) {
+        throw new BotDefinitionError(`Two bots have the key "${bot.key}": in ${other.sourceFile} and in ${bot.sourceFile}. Keys must be unique.`);
+      }
+      bots.set(bot.key, bot);
+    }
+  }
+  return bots;
+}
+
+export async function findBot(key: string, config: Pick<ResolvedConfig, 'root' | 'botGlobs' | 'configFile'>): Promise<Bot> {
+  const bots = await findBots(config);
+  const bot = bots.get(key);
+  if (bot) return bot;
+  const known = [...bots.keys()].sort();
+  const hint =
+    config.botGlobs.length === 0
+      ? `No bot files are configured: add "bots": ["bots/**/*.ts"] to ${config.configFile ?? 'rehearse.config.json'} (in ${config.root}).`
+      : undefined;
+  throw new BotNotFoundError(key, known, known.length ? closest(key, known) : undefined, hint === undefined ? {} : { hint });
+}

@@ -1,0 +1,35 @@
+import type { LlmMessage } from '../actions/llm-types.js';
+import type { BotContext } from '../invoke/context-types.js';
+
+/** What a bot receives: the prompt, the conversation so far, and named parameters. */
+export interface BotInput {
+  prompt: string;
+  /** Earlier turns of the session, oldest first (empty for a new session). */
+  messages: LlmMessage[];
+  parameters: Record<string, unknown>;
+}
+
+export interface BotDefinition<Output = unknown> {
+  /** A slug that names the bot: `support-bot`. It is the `bot_id` of every replay key. */
+  key: string;
+  description?: string;
+  /**
+   * The bot's version, part of every replay key: change it and its recordings are re-made.
+   * Leave both out to use a hash of the bot's source file, which changes whenever the file does.
+   */
+  version?: string;
+  updatedAt?: string | Date;
+  run(input: BotInput, ctx: BotContext): Promise<Output> | Output;
+}
+
+export const botBrand = Symbol.for('rehearse.bot');
+
+export interface Bot<Output = unknown> extends Readonly<BotDefinition<Output>> {
+  readonly [botBrand]: true;
+  /** The file that defined the bot, when it could be told; its hash is the default version. */
+  readonly sourceFile: string | undefined;
+}
+
+export function isBot(value: unknown): value is Bot {
+  return typeof value === 'object' && value !== null && (value as { [botBrand]?: unknown })[botBrand] === true;
+}

@@ -1,0 +1,86 @@
+import type { TokenUsage } from '../actions/types.js';
+import { canonicalJson, replayKey, type KeyMaterial } from './key.js';
+import { diffParams, type ParamDifference } from './params-diff.js';
+import type { CacheBackend, CacheRow } from './types.js';
+
+export interface CacheHit {
+  output: unknown;
+  usage: TokenUsage | undefined;
+  /** What the recorded call cost: the saving of this hit. */
+  costUsd: number;
+}
+
+export interface Recording {
+  output: unknown;
+  usage: TokenUsage | undefined;
+  costUsd: number;
+  durationMs: number;
+}
+
+export interface NearestEntry {
+  row: CacheRow;
+  differences: ParamDifference[];
+}
+
+/** How many recordings of one bot and action a strict miss compares against, newest first. */
+const nearestCandidates = 500;
+
+/**
+ * The replay flow over any backend, for one org: derive keys, serve hits, record outcomes, and
+ * find the nearest recording when a key misses. The org is fixed at construction so no call can
+ * forget it.
+ */
+export class ReplayCache {
+  constructor(
+    readonly backend: CacheBackend,
+    readonly org: string,
+  ) {}
+
+  key(material: KeyMaterial): string {
+    return replayKey(material);
+  }
+
+  find(key: string): CacheHit | undefined {
+    const row = this.backend.find(this.org, key);
+    if (!row || row.status !== 'success') return undefined;
+    return {
+      output: JSON.parse(row.output) as unknown,
+      usage: row.usage === null ? undefined : (JSON.parse(row.usage) as TokenUsage),
+      costUsd: row.cost_usd,
+    };
+  }
+
+  record(material: KeyMaterial, key: string, recording: Recording): void {
+    this.backend.save({
+      org: this.org,
+      key,
+      bot_id: material.bot_id,
+      bot_version: material.bot_updated_at,
+      action_type: material.action_type,
+      params: canonicalJson(material.parameters),
+      occurrence: material.occurrence,
+      output: JSON.stringify(recording.output) ?? 'null',
+      status: 'success',
+      usage: recording.usage ? JSON.stringify(recording.usage) : null,
+      cost_usd: recording.costUsd,
+      duration_ms: recording.durationMs,
+      created_at: new Date().toISOString(),
+    });
+  }
+
+  /** The recording of this bot and action whose params differ from these in the fewest places. */
+  nearest(botId: string, actionType: string, parameters: unknown): NearestEntry | undefined {
+    // Round-trip through canonical JSON so we compare what would be stored, not live objects.
+    const current = JSON.parse(canonicalJson(parameters)) as unknown;
+    let best: NearestEntry | undefined;
+    for (const row of this.backend.list(this.org, { botId, actionType, limit: nearestCandidates })) {
+      const differences = diffParams(JSON.parse(row.params) as unknown, current);
+      if (!best || differences.length < best.differences.length) best = { row, differences };
+    }
+    return best;
+  }
+
+  close(): void {
+    this.backend.close();
+  }
+}

@@ -1,0 +1,178 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { CacheFileError } from '../errors.js';
+import type { CacheBackend, CacheListFilter, CacheRow } from './types.js';
+
+export const cacheSchemaVersion = 1;
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+  org TEXT NOT NULL,
+  key TEXT NOT NULL,
+  bot_id TEXT NOT NULL,
+  bot_version TEXT NOT NULL,
+  action_type TEXT NOT NULL,
+  params TEXT NOT NULL,
+  occurrence INTEGER NOT NULL DEFAULT 0,
+  output TEXT NOT NULL,
+  status TEXT NOT NULL,
+  usage TEXT,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  duration_ms REAL NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (org, key)
+);
+CREATE INDEX IF NOT EXISTS entries_by_bot ON entries (org, bot_id, action_type);
+`;
+
+const columns =
+  'org, key, bot_id, bot_version, action_type, params, occurrence, output, status, usage, cost_usd, duration_ms, created_at';
+
+type Statement = Database.Statement<unknown[], CacheRow>;
+
+/**
+ * The cache in one SQLite file. The file is committed by teams, so only recording writes to it:
+ * a reader opens it without changing a byte, and the first save switches it to WAL, and closing
+ * checkpoints and returns it to a plain journal so no -wal or -shm file is left to commit.
+ */
+export class SqliteCacheBackend implements CacheBackend {
+  readonly path: string;
+  private db: Database.Database | undefined;
+  private writable = false;
+  private wrote = false;
+  private findStatement: Statement | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  find(org: string, key: string): CacheRow | undefined {
+    const db = this.reader();
+    if (!db) return undefined;
+    this.findStatement ??= db.prepare<unknown[], CacheRow>(`SELECT ${columns} FROM entries WHERE org = ? AND key = ?`);
+    return this.findStatement.get(org, key);
+  }
+
+  list(org: string, filter: CacheListFilter = {}): CacheRow[] {
+    const db = this.reader();
+    if (!db) return [];
+    const where = ['org = ?'];
+    const values: unknown[] = [org];
+    if (filter.botId !== undefined) (where.push('bot_id = ?'), values.push(filter.botId));
+    if (filter.actionType !== undefined) (where.push('action_type = ?'), values.push(filter.actionType));
+    const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    return db
+      .prepare<unknown[], CacheRow>(`SELECT ${columns} FROM entries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, key${limit}`)
+      .all(...values);
+  }
+
+  save(row: CacheRow): void {
+    const db = this.writer();
+    db.prepare(
+      `INSERT INTO entries (${columns}) VALUES (@org, @key, @bot_id, @bot_version, @action_type, @params, @occurrence, @output, @status, @usage, @cost_usd, @duration_ms, @created_at)
+       ON CONFLICT (org, key) DO UPDATE SET bot_id = excluded.bot_id, bot_version = excluded.bot_version,
+         action_type = excluded.action_type, params = excluded.params, occurrence = excluded.occurrence,
+         output = excluded.output, status = excluded.status, usage = excluded.usage, cost_usd = excluded.cost_usd,
+         duration_ms = excluded.duration_ms, created_at = excluded.created_at`,
+    ).run(row);
+    this.wrote = true;
+  }
+
+  delete(org: string, keys: readonly string[]): number {
+    if (keys.length === 0 || !existsSync(this.path)) return 0;
+    const db = this.writer();
+    const remove = db.prepare('DELETE FROM entries WHERE org = ? AND key = ?');
+    let removed = 0;
+    db.transaction(() => {
+      for (const key of keys) removed += remove.run(org, key).changes;
+    })();
+    this.wrote = true;
+    return removed;
+  }
+
+  close(): void {
+    const db = this.db;
+    if (!db) return;
+    this.db = undefined;
+    this.findStatement = undefined;
+    if (this.wrote) {
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        // Back to a rollback journal: the committed file then needs no -shm to be read. Another
+        // process still writing keeps WAL on; the last one to close turns it off.
+        db.pragma('journal_mode = DELETE');
+      } catch {
+        // busy: another connection holds the file; it checkpoints when it closes
+      }
+    }
+    db.close();
+  }
+
+  /** The open connection, or undefined while the file does not exist (every lookup is then a miss). */
+  private reader(): Database.Database | undefined {
+    if (this.db) return this.db;
+    if (!existsSync(this.path)) return undefined;
+    this.open(false);
+    return this.db;
+  }
+
+  private writer(): Database.Database {
+    if (this.db && this.writable) return this.db;
+    this.db?.close();
+    this.db = undefined;
+    this.findStatement = undefined;
+    mkdirSync(dirname(this.path), { recursive: true });
+    const db = this.open(true);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.exec(schema);
+      db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(cacheSchemaVersion));
+    } catch (error) {
+      throw new CacheFileError(this.path, `it could not be prepared for writing (${(error as Error).message}).`, { cause: error });
+    }
+    return db;
+  }
+
+  private open(forWriting: boolean): Database.Database {
+    let db: Database.Database;
+    try {
+      db = new Database(this.path, forWriting ? {} : { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+    } catch (error) {
+      throw new CacheFileError(this.path, `SQLite could not open it (${(error as Error).message}).`, { cause: error });
+    }
+    this.checkFormat(db);
+    this.db = db;
+    this.writable = forWriting;
+    return db;
+  }
+
+  /** Refuses a file that is not a rehearse cache, or one written by a newer rehearse, before touching it. */
+  private checkFormat(db: Database.Database): void {
+    let tables: string[];
+    try {
+      tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name);
+    } catch (error) {
+      db.close();
+      throw new CacheFileError(this.path, `it is not a SQLite database (${(error as Error).message}).`, { cause: error });
+    }
+    if (tables.length === 0) return; // a new, empty file: the writer creates the schema
+    if (!tables.includes('entries') || !tables.includes('meta')) {
+      db.close();
+      throw new CacheFileError(this.path, `it is a SQLite database but not a rehearse cache (tables: ${tables.join(', ')}).`);
+    }
+    const version = Number(db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").get()?.value);
+    if (!(version >= 1)) {
+      db.close();
+      throw new CacheFileError(this.path, 'its meta table has no schema_version.');
+    }
+    if (version > cacheSchemaVersion) {
+      db.close();
+      throw new CacheFileError(this.path, `it was written by a newer rehearse (cache schema ${version}; this one reads up to ${cacheSchemaVersion}).`, {
+        hint: 'Upgrade rehearse (npm install rehearse@latest) to read this cache.',
+      });
+    }
+  }
+}

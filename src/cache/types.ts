@@ -1,0 +1,39 @@
+/** One row of table `entries`, as stored: JSON columns stay text until someone needs them. */
+export interface CacheRow {
+  org: string;
+  key: string;
+  bot_id: string;
+  bot_version: string;
+  action_type: string;
+  /** The normalised params as stable JSON: exactly what was hashed. */
+  params: string;
+  occurrence: number;
+  /** JSON text. */
+  output: string;
+  status: 'success' | 'error';
+  /** JSON text of { input_tokens, output_tokens }, or null. */
+  usage: string | null;
+  cost_usd: number;
+  duration_ms: number;
+  /** ISO 8601. */
+  created_at: string;
+}
+
+export interface CacheListFilter {
+  botId?: string;
+  actionType?: string;
+  /** Most recent first; at most this many rows. */
+  limit?: number;
+}
+
+/**
+ * What a cache backend does; the replay flow (key, occurrence, nearest match, parsing) lives in
+ * ReplayCache, so a second backend is only these five methods. Every call names the org.
+ */
+export interface CacheBackend {
+  find(org: string, key: string): CacheRow | undefined;
+  save(row: CacheRow): void;
+  delete(org: string, keys: readonly string[]): number;
+  list(org: string, filter?: CacheListFilter): CacheRow[];
+  close(): void;
+}

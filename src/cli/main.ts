@@ -1,0 +1,45 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isRehearseError } from '../errors.js';
+import { closeAgents } from '../live/http.js';
+import { botsCommand } from './bots.js';
+import { invokeCommand } from './invoke.js';
+
+/** Errors that mean the command was asked for wrongly: exit code 2, as for a yargs usage error. */
+const usageCodes = new Set(['USAGE', 'CONFIG_INVALID', 'BOT_NOT_FOUND', 'MOCKS_INVALID']);
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('rehearse')
+    .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
+    .strict()
+    .demandCommand(1, 'Name a command: invoke or bots.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw Object.assign(new Error(message), { usage: true });
+    });
+  cli = botsCommand(invokeCommand(cli));
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    if (isRehearseError(error)) {
+      process.stderr.write(`rehearse: ${error.describe()}\n`);
+      process.exitCode = usageCodes.has(error.code) ? 2 : 1;
+    } else if (error instanceof Error && 'usage' in error) {
+      process.stderr.write(`rehearse: ${error.message}\nRun rehearse --help for the commands and their options.\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`rehearse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await closeAgents();
+  }
+}
+
+await main(hideBin(process.argv));

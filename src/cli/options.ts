@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { BotInput } from '../bots/types.js';
+
+/** `--param k=v`: the value is JSON when it parses as JSON (`n=3`, `flags=[1,2]`), else the text. */
+export function parseParams(pairs: readonly string[]): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new UsageError(`--param "${pair}" is not name=value (e.g. --param tier=gold).`);
+    const raw = pair.slice(equals + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // plain text
+    }
+    parameters[pair.slice(0, equals)] = value;
+  }
+  return parameters;
+}
+
+/** `-i file`: a JSON object `{ prompt, messages, parameters }`, or any other text as the prompt. */
+export function readInputFile(file: string): Partial<BotInput> {
+  let text: string;
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the input file ${file}: ${(error as Error).message}`);
+  }
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.parse(trimmed) as Partial<BotInput>;
+    } catch (error) {
+      throw new UsageError(`The input file ${file} starts like JSON but does not parse: ${(error as Error).message}`);
+    }
+  }
+  return { prompt: text.replace(/\n$/, '') };
+}

@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { jsonPath } from '../mocks/load.js';
+
+export const configFileName = 'rehearse.config.json';
+
+const configFile = z.strictObject({
+  $schema: z.string().optional(),
+  /** Globs of the files that define bots, relative to the config file. */
+  bots: z.array(z.string().min(1)).optional(),
+  mode: z.enum(['live', 'replay', 'manual']).optional(),
+  org: z.string().optional(),
+  cache: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+      /** Action types replay mode caches; the default is each type's own policy (llm.message only). */
+      actions: z.array(z.string().min(1)).optional(),
+      /** Params paths dropped before hashing, e.g. "metadata.request_id". */
+      ignore: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFile>;
+
+export interface LoadedConfigFile {
+  /** The folder relative paths in the file start from. */
+  root: string;
+  file: string | undefined;
+  config: ConfigFile;
+}
+
+/** Reads rehearse.config.json from `cwd` (or the given path); no file means no settings. */
+export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfigFile {
+  const file = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, configFileName);
+  if (!existsSync(file)) {
+    if (explicitPath) throw new ConfigError(`The config file ${file} does not exist.`);
+    return { root: cwd, file: undefined, config: {} };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const checked = configFile.safeParse(value);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
+      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore.',
+    });
+  }
+  return { root: resolve(file, '..'), file, config: checked.data };
+}

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { loadConfigFile } from './file.js';
+
+export const modeNames = ['live', 'replay', 'manual'] as const;
+export type ModeName = (typeof modeNames)[number];
+
+export const defaultCachePath = 'cache/rehearse.sqlite';
+export const defaultOrg = 'default';
+
+/** Settings a caller may give for one invocation; each wins over the environment and the config file. */
+export interface SettingsOverrides {
+  mode?: ModeName;
+  refresh?: boolean;
+  strict?: boolean;
+  org?: string;
+  cachePath?: string;
+  configPath?: string;
+  cwd?: string;
+}
+
+export interface ResolvedConfig {
+  cwd: string;
+  root: string;
+  configFile: string | undefined;
+  mode: ModeName;
+  refresh: boolean;
+  strict: boolean;
+  org: string;
+  cachePath: string;
+  /** Types replay mode caches; undefined means each type's own default. */
+  cachedActions: ReadonlySet<string> | undefined;
+  cacheIgnore: readonly string[];
+  botGlobs: readonly string[];
+}
+
+export function parseMode(value: string, source: string): ModeName {
+  if ((modeNames as readonly string[]).includes(value)) return value as ModeName;
+  throw new UsageError(`${source} is "${value}", which is not a mode. Use one of: ${modeNames.join(', ')}.`);
+}
+
+function parseFlag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new UsageError(`${name} is "${value}"; use 1 or 0.`);
+}
+
+const orgPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function checkOrg(org: string): string {
+  if (!orgPattern.test(org)) {
+    throw new UsageError(`Org "${org}" is not a valid name: use letters, digits, ".", "_" or "-" (at most 128).`);
+  }
+  return org;
+}
+
+/** Call options > REHEARSE_* environment variables > rehearse.config.json > defaults. */
+export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record<string, string | undefined>>): ResolvedConfig {
+  const cwd = resolve(overrides.cwd ?? process.cwd());
+  const { root, file, config } = loadConfigFile(cwd, overrides.configPath ?? (env.REHEARSE_CONFIG || undefined));
+  const envMode = env.REHEARSE_MODE ? parseMode(env.REHEARSE_MODE, 'REHEARSE_MODE') : undefined;
+  const mode = overrides.mode ?? envMode ?? config.mode ?? 'live';
+  parseMode(mode, 'mode');
+  const cachePath = overrides.cachePath
+    ? resolve(cwd, overrides.cachePath)
+    : env.REHEARSE_CACHE
+      ? resolve(cwd, env.REHEARSE_CACHE)
+      : resolve(root, config.cache?.path ?? defaultCachePath);
+  return {
+    cwd,
+    root,
+    configFile: file,
+    mode,
+    refresh: overrides.refresh ?? parseFlag(env.REHEARSE_REFRESH, 'REHEARSE_REFRESH') ?? false,
+    strict: overrides.strict ?? parseFlag(env.REHEARSE_STRICT, 'REHEARSE_STRICT') ?? false,
+    org: checkOrg(overrides.org ?? (env.REHEARSE_ORG || undefined) ?? config.org ?? defaultOrg),
+    cachePath,
+    cachedActions: config.cache?.actions ? new Set(config.cache.actions) : undefined,
+    cacheIgnore: config.cache?.ignore ?? [],
+    botGlobs: config.bots ?? [],
+  };
+}

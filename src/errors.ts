@@ -1,0 +1,194 @@
+/**
+ * Every error rehearse throws on purpose is a RehearseError: a stable `code` a program can branch on,
+ * a message that says what went wrong, and a `hint` that says what to do next.
+ */
+export interface RehearseErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class RehearseError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: RehearseErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** The message followed by the hint, as the CLI prints it. */
+  describe(): string {
+    return this.hint ? `${this.message}\n\n${this.hint}` : this.message;
+  }
+}
+
+export function isRehearseError(value: unknown): value is RehearseError {
+  return value instanceof Error && typeof (value as { code?: unknown }).code === 'string' && 'hint' in value;
+}
+
+// ---- configuration and usage --------------------------------------------------------------------
+
+/** Bad input from the caller: an unknown mode, a malformed option. The CLI exits 2 on these. */
+export class UsageError extends RehearseError {
+  constructor(message: string, options?: RehearseErrorOptions) {
+    super('USAGE', message, options);
+  }
+}
+
+export class ConfigError extends RehearseError {
+  constructor(message: string, options?: RehearseErrorOptions) {
+    super('CONFIG_INVALID', message, options);
+  }
+}
+
+// ---- bots ---------------------------------------------------------------------------------------
+
+export class BotDefinitionError extends RehearseError {
+  constructor(message: string, options?: RehearseErrorOptions) {
+    super('BOT_INVALID', message, options);
+  }
+}
+
+export class BotNotFoundError extends RehearseError {
+  readonly botKey: string;
+  readonly knownKeys: string[];
+
+  constructor(botKey: string, knownKeys: string[], closest: string | undefined, options: RehearseErrorOptions = {}) {
+    const known = knownKeys.length ? knownKeys.join(', ') : '(none)';
+    const suggestion = closest ? ` Did you mean "${closest}"?` : '';
+    super('BOT_NOT_FOUND', `No bot with key "${botKey}".${suggestion} Known bots: ${known}.`, {
+      hint:
+        options.hint ??
+        'Bots are found in the files that "bots" (a list of globs) names in rehearse.config.json; `rehearse bots` lists them.',
+      cause: options.cause,
+    });
+    this.botKey = botKey;
+    this.knownKeys = knownKeys;
+  }
+}
+
+// ---- actions ------------------------------------------------------------------------------------
+
+export class UnknownActionError extends RehearseError {
+  constructor(actionType: string, knownTypes: string[], closest: string | undefined) {
+    const suggestion = closest ? ` Did you mean "${closest}"?` : '';
+    super('ACTION_UNKNOWN', `Unknown action type "${actionType}".${suggestion}`, {
+      hint: `Known action types: ${knownTypes.join(', ')}. Register your own with registerAction({ type, run }).`,
+    });
+  }
+}
+
+export class ActionParamsError extends RehearseError {
+  constructor(actionType: string, problem: string) {
+    super('ACTION_PARAMS_INVALID', `Invalid params for ${actionType}: ${problem}`);
+  }
+}
+
+/** An action that ran (live, from the cache or from a mock) and ended in an error. */
+export class ActionFailedError extends RehearseError {
+  readonly actionType: string;
+  readonly source: 'live' | 'cache' | 'mock';
+
+  constructor(actionType: string, source: 'live' | 'cache' | 'mock', message: string, options?: RehearseErrorOptions) {
+    super('ACTION_FAILED', `${actionType} failed (${source}): ${message}`, options);
+    this.actionType = actionType;
+    this.source = source;
+  }
+}
+
+export class LiveExecutorMissingError extends RehearseError {
+  constructor(actionType: string) {
+    super('LIVE_EXECUTOR_MISSING', `${actionType} has no live executor in this version of rehearse.`, {
+      hint: `Serve it from a mock (--mode manual) or from recordings (--mode replay --strict), or register your own with registerAction({ type: '${actionType}', run }).`,
+    });
+  }
+}
+
+// ---- replay cache -------------------------------------------------------------------------------
+
+export class StrictMissError extends RehearseError {
+  readonly key: string;
+  readonly actionType: string;
+  readonly botId: string;
+
+  constructor(fields: { botId: string; actionType: string; key: string; message: string; hint: string }) {
+    super('CACHE_STRICT_MISS', fields.message, { hint: fields.hint });
+    this.key = fields.key;
+    this.actionType = fields.actionType;
+    this.botId = fields.botId;
+  }
+}
+
+export class CacheFileError extends RehearseError {
+  constructor(path: string, problem: string, options?: RehearseErrorOptions) {
+    super('CACHE_FILE_INVALID', `Cannot use the cache file ${path}: ${problem}`, {
+      hint:
+        options?.hint ??
+        'rehearse never overwrites a file it does not recognise. Point --cache (or REHEARSE_CACHE) at another path, or move this file away.',
+      cause: options?.cause,
+    });
+  }
+}
+
+// ---- mocks --------------------------------------------------------------------------------------
+
+export class MissingMockError extends RehearseError {
+  readonly actionType: string;
+
+  constructor(actionType: string, message: string, hint: string) {
+    super('MOCK_MISSING', message, { hint });
+    this.actionType = actionType;
+  }
+}
+
+export class MocksFileError extends RehearseError {
+  constructor(file: string, jsonPath: string, problem: string, options?: RehearseErrorOptions) {
+    super('MOCKS_INVALID', `Invalid mocks in ${file} at ${jsonPath}: ${problem}`, {
+      hint:
+        options?.hint ??
+        'A mocks file maps an action type to { "status": "success", "output": ... }, { "status": "error", "error": "..." }, or a list of them.',
+      cause: options?.cause,
+    });
+  }
+}
+
+// ---- live providers -----------------------------------------------------------------------------
+
+export class ProviderError extends RehearseError {
+  readonly status: number;
+  readonly providerMessage: string;
+
+  constructor(provider: string, status: number, providerMessage: string, hint?: string) {
+    super('PROVIDER_ERROR', `${provider} answered HTTP ${status}: ${providerMessage}`, { hint });
+    this.status = status;
+    this.providerMessage = providerMessage;
+  }
+}
+
+export class ProviderUnreachableError extends RehearseError {
+  constructor(provider: string, url: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('PROVIDER_UNREACHABLE', `Could not reach ${provider} at ${url}: ${reason}`, {
+      hint: 'Check OPENAI_BASE_URL and your network. To run without the network, use --mode replay --strict or --mode manual.',
+      cause,
+    });
+  }
+}
+
+export class MissingApiKeyError extends RehearseError {
+  constructor(variable: string) {
+    super('API_KEY_MISSING', `${variable} is not set, and a live call needs it.`, {
+      hint: `Set ${variable} in your environment, or run without live calls: --mode replay --strict (recordings) or --mode manual (mocks).`,
+    });
+  }
+}
+
+export class InvocationTimeoutError extends RehearseError {
+  constructor(timeoutMs: number) {
+    super('INVOCATION_TIMEOUT', `The invocation did not finish within ${timeoutMs} ms and was cancelled.`, {
+      hint: 'Raise timeoutMs (at most 600000), or look at the slowest action in the events.',
+    });
+  }
+}

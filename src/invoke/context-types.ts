@@ -1,0 +1,27 @@
+import type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from '../actions/builtin-types.js';
+import type { LlmMessageOutput, LlmMessageParams } from '../actions/llm-types.js';
+import type { ModeName } from '../config/resolve.js';
+
+/**
+ * What a bot's run(input, ctx) may use. Every action goes through here, and the mode decides where
+ * its result comes from: the bot's code is the same live, in replay and in manual mode.
+ */
+export interface BotContext {
+  readonly invocationId: string;
+  readonly sessionId: string;
+  readonly mode: ModeName;
+  readonly org: string;
+  readonly bot: { readonly key: string; readonly version: string };
+  /** Aborted when the invocation times out or is cancelled; pass it to your own slow work. */
+  readonly signal: AbortSignal;
+  readonly llm: { message(params: LlmMessageParams): Promise<LlmMessageOutput> };
+  readonly codeexec: { run(params: CodeExecParams): Promise<CodeExecOutput> };
+  readonly memory: {
+    search(params: MemorySearchParams): Promise<MemorySearchOutput>;
+    add(params: MemoryAddParams): Promise<MemoryAddOutput>;
+  };
+  /** Any action type, built in or registered with registerAction(). */
+  act<Output = unknown>(type: string, params: unknown): Promise<Output>;
+  /** A log line in the events (not on stdout). */
+  log(message: string, data?: unknown): void;
+}

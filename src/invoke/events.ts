@@ -1,0 +1,109 @@
+import type { TokenUsage } from '../actions/types.js';
+import type { ModeName } from '../config/resolve.js';
+
+export type ActionSource = 'live' | 'cache' | 'mock';
+
+/** A message of the run: the input, each model answer along the way, and the bot's final output. */
+export interface RunMessage {
+  role: 'user' | 'assistant' | 'tool' | 'system';
+  content: string | null;
+  tool_calls?: Array<{ id: string; name: string; arguments: string }>;
+  /** Which bot said it: `support-bot`, or `support-bot > refund-checker` for a sub-agent. */
+  bot_path: string;
+  kind: 'input' | 'step' | 'output';
+  /** The action that produced a step. */
+  action_id?: string;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+interface EventBase {
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+export interface InvocationStartedEvent extends EventBase {
+  type: 'invocation.started';
+  invocation_id: string;
+  session_id: string;
+  bot_id: string;
+  bot_version: string;
+  mode: ModeName;
+  org: string;
+}
+
+export interface ActionStartedEvent extends EventBase {
+  type: 'action.started';
+  action_id: string;
+  action_type: string;
+  bot_path: string;
+  params: unknown;
+}
+
+export interface ActionCompletedEvent extends EventBase {
+  type: 'action.completed';
+  action_id: string;
+  action_type: string;
+  bot_path: string;
+  status: 'success' | 'error';
+  source: ActionSource;
+  duration_ms: number;
+  /** The replay key, when the action went through the cache (hit, miss or recording). */
+  cache_key?: string;
+  /** True when a replay miss ran live and was recorded. */
+  recorded?: boolean;
+  output?: unknown;
+  usage?: TokenUsage;
+  cost_usd: number;
+  /** On a cache hit: what the recorded call cost, now saved. */
+  saved_cost_usd?: number;
+  error?: ErrorInfo;
+}
+
+export interface MessageEvent extends EventBase {
+  type: 'message';
+  message: RunMessage;
+}
+
+export interface LogEvent extends EventBase {
+  type: 'log';
+  level: 'info' | 'warn';
+  bot_path: string;
+  message: string;
+  data?: unknown;
+}
+
+export interface InvocationCompletedEvent extends EventBase {
+  type: 'invocation.completed';
+  invocation_id: string;
+  status: 'completed' | 'failed';
+  duration_ms: number;
+  error?: ErrorInfo;
+}
+
+export type RehearseEvent =
+  | InvocationStartedEvent
+  | ActionStartedEvent
+  | ActionCompletedEvent
+  | MessageEvent
+  | LogEvent
+  | InvocationCompletedEvent;
+
+/** Distributes events as they happen (to a stream, to printEvents) and keeps them for the result. */
+export class EventLog {
+  readonly events: RehearseEvent[] = [];
+  private readonly listeners: Array<(event: RehearseEvent) => void> = [];
+
+  emit(event: RehearseEvent): void {
+    this.events.push(event);
+    for (const listener of this.listeners) listener(event);
+  }
+
+  subscribe(listener: (event: RehearseEvent) => void): void {
+    this.listeners.push(listener);
+  }
+}

@@ -1,0 +1,33 @@
+import { relative } from 'node:path';
+import type { BotInput } from '../bots/types.js';
+import { defaultCachePath, defaultOrg, type ResolvedConfig } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import type { InvokeOptions } from './types.js';
+
+export function botInput(options: InvokeOptions): BotInput {
+  const given = typeof options.input === 'string' ? { prompt: options.input } : (options.input ?? {});
+  if (given.prompt !== undefined && typeof given.prompt !== 'string') throw new UsageError('input.prompt must be a string.');
+  if (given.messages !== undefined && !Array.isArray(given.messages)) throw new UsageError('input.messages must be a list of { role, content }.');
+  return {
+    prompt: given.prompt ?? '',
+    messages: given.messages ?? [],
+    parameters: { ...given.parameters, ...options.parameters },
+  };
+}
+
+/** Quotes one word for a POSIX shell, so a printed command can be pasted as is. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that records what a strict replay missed: this invocation, replayed without --strict. */
+export function recordCommand(botKey: string, input: BotInput, config: ResolvedConfig): string {
+  const words = ['npx', 'rehearse', 'invoke', botKey, shellQuote(input.prompt), '--mode', 'replay'];
+  if (config.org !== defaultOrg) words.push('--org', shellQuote(config.org));
+  const cache = relative(config.cwd, config.cachePath);
+  if (cache !== defaultCachePath) words.push('--cache', shellQuote(cache));
+  for (const [name, value] of Object.entries(input.parameters)) {
+    words.push('--param', shellQuote(`${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
+  }
+  return words.join(' ');
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ReplayCache } from '../cache/replay-cache.js';
+import { SqliteCacheBackend } from '../cache/sqlite-backend.js';
+import { findBot } from '../bots/find.js';
+import { isBot, type Bot } from '../bots/types.js';
+import { botVersion } from '../bots/version.js';
+import { resolveConfig } from '../config/resolve.js';
+import { InvocationTimeoutError, UsageError } from '../errors.js';
+import { checkFormat, formatResult } from '../format/index.js';
+import { responseContent } from '../format/content.js';
+import { eventLine } from '../format/event-line.js';
+import { loadMocksFile } from '../mocks/load.js';
+import { MockServer } from '../mocks/mock-server.js';
+import { Dispatcher, errorInfo } from '../modes/dispatcher.js';
+import { modeNamed } from '../modes/index.js';
+import type { RunState } from '../modes/types.js';
+import '../actions/builtin.js';
+import { createContext } from './context.js';
+import { EventLog } from './events.js';
+import { botInput, recordCommand } from './input.js';
+import { streamInvocation } from './stream.js';
+import type { InvokeOptions, InvokeResult, InvokeStream, StreamingInvokeOptions } from './types.js';
+
+export const defaultTimeoutMs = 120_000;
+export const maxTimeoutMs = 600_000;
+
+function checkTimeout(timeoutMs: number | undefined): number {
+  if (timeoutMs === undefined) return defaultTimeoutMs;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > maxTimeoutMs) {
+    throw new UsageError(`timeoutMs is ${timeoutMs}; give a number of milliseconds above 0 and at most ${maxTimeoutMs}.`);
+  }
+  return timeoutMs;
+}
+
+/** Rejects when the signal aborts, so a bot that ignores its signal still ends on time. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('The invocation was cancelled.'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/**
+ * Runs a bot once, in the mode the options, the environment or the config choose, and returns its
+ * result. With `stream: true` it returns the events as they happen instead, ending with the result.
+ */
+export function invoke(bot: Bot | string, options: StreamingInvokeOptions): InvokeStream;
+export function invoke(bot: Bot | string, options?: InvokeOptions): Promise<InvokeResult>;
+export function invoke(bot: Bot | string, options: InvokeOptions & { stream?: boolean } = {}): Promise<InvokeResult> | InvokeStream {
+  if (options.stream) return streamInvocation((events) => runInvocation(bot, options, events));
+  return runInvocation(bot, options, new EventLog());
+}
+
+async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, events: EventLog): Promise<InvokeResult> {
+  const started = performance.now();
+  const env = options.env ?? process.env;
+  const config = resolveConfig(options, env);
+  const format = checkFormat(options.format ?? 'events');
+  const timeoutMs = checkTimeout(options.timeoutMs);
+  if (!isBot(botOrKey) && typeof botOrKey !== 'string') throw new UsageError('invoke() takes a bot (from defineBot) or a bot key.');
+  const bot = isBot(botOrKey) ? botOrKey : await findBot(botOrKey, config);
+  const version = botVersion(bot);
+  const mode = modeNamed(config.mode);
+  const input = botInput(options);
+  const mocks =
+    config.mode !== 'manual'
+      ? undefined
+      : typeof options.mocks === 'string'
+        ? new MockServer(loadMocksFile(resolve(config.cwd, options.mocks)), options.mocks)
+        : new MockServer(options.mocks ?? {}, 'the mocks option (or a file given with --mocks)');
+
+  if (options.printEvents === true) events.subscribe((event) => process.stderr.write(`${eventLine(event)}\n`));
+  else if (typeof options.printEvents === 'function') events.subscribe(options.printEvents);
+
+  const invocationId = `inv_${randomUUID()}`;
+  const sessionId = options.sessionId ?? `sess_${randomUUID()}`;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new InvocationTimeoutError(timeoutMs)), timeoutMs);
+  const cancel = () => controller.abort(options.signal?.reason ?? new Error('The invocation was cancelled.'));
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  if (options.signal?.aborted) cancel();
+
+  const warned = new Set<string>();
+  const botPath = bot.key;
+  const run: RunState = {
+    live: {
+      signal: controller.signal,
+      env,
+      warn: (message) => {
+        if (warned.has(message)) return;
+        warned.add(message);
+        events.emit({ type: 'log', at: Date.now(), level: 'warn', bot_path: botPath, message });
+      },
+    },
+    cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org) : undefined,
+    mocks,
+    refresh: config.refresh,
+    strict: config.strict,
+    cachedActions: config.cachedActions,
+    cacheIgnore: config.cacheIgnore,
+    occurrences: new Map(),
+    cachePath: config.cachePath,
+    recordCommand: recordCommand(bot.key, input, config),
+  };
+  const dispatcher = new Dispatcher(mode, run, events);
+  const context = createContext(
+    { invocationId, sessionId, mode: config.mode, org: config.org, signal: controller.signal, bot: { id: bot.key, version, path: botPath } },
+    dispatcher,
+    events,
+  );
+
+  events.emit({ type: 'invocation.started', at: Date.now(), invocation_id: invocationId, session_id: sessionId, bot_id: bot.key, bot_version: version, mode: config.mode, org: config.org });
+  if (options.mocks !== undefined && config.mode !== 'manual') run.live.warn(`Mocks are only used in manual mode; this run is in ${config.mode} mode.`);
+  if (input.prompt) dispatcher.addMessage({ role: 'user', content: input.prompt, bot_path: botPath, kind: 'input' });
+
+  let output: unknown;
+  let failure: unknown;
+  try {
+    output = await Promise.race([Promise.resolve(bot.run(input, context)), untilAborted(controller.signal)]);
+  } catch (error) {
+    failure = error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', cancel);
+    run.cache?.close();
+  }
+
+  const status = failure === undefined ? 'completed' : 'failed';
+  const error = failure === undefined ? undefined : errorInfo(failure);
+  if (status === 'completed' && output !== undefined) {
+    dispatcher.addMessage({ role: 'assistant', content: responseContent(output), bot_path: botPath, kind: 'output' });
+  }
+  const durationMs = performance.now() - started;
+  events.emit({ type: 'invocation.completed', at: Date.now(), invocation_id: invocationId, status, duration_ms: durationMs, ...(error && { error }) });
+
+  const result: Omit<InvokeResult, 'formatted'> = {
+    success: status === 'completed',
+    status,
+    result: { status, output: status === 'completed' ? output : undefined, error },
+    messages: dispatcher.messages,
+    events: events.events,
+    error,
+    invocationId,
+    sessionId,
+    bot: { key: bot.key, version },
+    mode: config.mode,
+    org: config.org,
+    usage: { inputTokens: dispatcher.usage.inputTokens, outputTokens: dispatcher.usage.outputTokens },
+    costUsd: dispatcher.usage.costUsd,
+    durationMs,
+    cache: { ...dispatcher.cacheCounters },
+  };
+  return { ...result, formatted: formatResult(result, format, options.verbose) };
+}

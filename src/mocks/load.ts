@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { MocksFileError } from '../errors.js';
+import type { Mocks } from './types.js';
+
+const usage = z.strictObject({ input_tokens: z.number().int().nonnegative(), output_tokens: z.number().int().nonnegative() });
+
+// JSON can only hold the data forms of a matcher; RegExp and predicates come from TypeScript.
+const matcher: z.ZodType = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(matcher), z.record(z.string(), matcher)]),
+);
+
+const success = z
+  .strictObject({
+    status: z.literal('success'),
+    output: z.unknown(),
+    usage: usage.optional(),
+    cost_usd: z.number().nonnegative().optional(),
+    when: matcher.optional(),
+  })
+  .refine((rule) => rule.output !== undefined, { message: 'a success mock needs an "output"', path: ['output'] });
+
+const failure = z.strictObject({
+  status: z.literal('error'),
+  error: z.union([z.string(), z.strictObject({ message: z.string(), code: z.string().optional() })]),
+  when: matcher.optional(),
+});
+
+const rule = z.discriminatedUnion('status', [success, failure], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'each mock needs "status": "success" (with "output") or "error" (with "error")' : undefined,
+});
+
+const mocksFile = z.record(z.string(), z.union([rule, z.array(rule).min(1, 'a list of mocks needs at least one')]));
+
+/** `$["llm.message"][0].status`: a JSON path that survives dotted action type names. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, part) => {
+    if (typeof part === 'number') return `${text}[${part}]`;
+    const name = String(part);
+    return /^[A-Za-z_$][\w$]*$/.test(name) ? `${text}.${name}` : `${text}[${JSON.stringify(name)}]`;
+  }, '$');
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/** Checks mocks that came from JSON (a file, or an HTTP body) and names the exact place of a fault. */
+export function parseMocks(value: unknown, source: string): Mocks {
+  const checked = mocksFile.safeParse(value);
+  if (checked.success) return checked.data as Mocks;
+  const issue = checked.error.issues[0];
+  throw new MocksFileError(source, jsonPath(issue?.path ?? []), issue?.message ?? 'invalid mocks');
+}
+
+export function loadMocksFile(file: string): Mocks {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MocksFileError(file, '$', `the file cannot be read (${(error as Error).message}).`, {
+      hint: 'Check the path given to --mocks (relative paths start from the current directory).',
+      cause: error,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message);
+    const where = position ? ` (${lineAndColumn(text, Number(position[1]))})` : '';
+    throw new MocksFileError(file, '$', `it is not valid JSON${where}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseMocks(value, file);
+}

@@ -1,0 +1,25 @@
+import type { ParamsMatcher } from './types.js';
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}
+
+function isOperator<K extends string>(pattern: object, name: K): pattern is Record<K, string> {
+  const keys = Object.keys(pattern);
+  return keys.length === 1 && keys[0] === name;
+}
+
+/** Whether `value` matches `pattern`; see ParamsMatcher for the rules. */
+export function matchesParams(pattern: ParamsMatcher, value: unknown): boolean {
+  if (typeof pattern === 'function') return pattern(value);
+  if (pattern instanceof RegExp) return pattern.test(asText(value));
+  if (pattern === null || typeof pattern !== 'object') return Object.is(pattern, value);
+  if (Array.isArray(pattern)) {
+    return Array.isArray(value) && value.length === pattern.length && pattern.every((item, index) => matchesParams(item, value[index]));
+  }
+  if (isOperator(pattern, '$contains')) return asText(value).includes(pattern.$contains);
+  if (isOperator(pattern, '$regex')) return new RegExp(pattern.$regex).test(asText(value));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return Object.entries(pattern).every(([field, expected]) => matchesParams(expected, record[field]));
+}

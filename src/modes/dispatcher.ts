@@ -1,0 +1,107 @@
+import { findAction } from '../actions/registry.js';
+import { isRehearseError } from '../errors.js';
+import type { ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
+import type { ActionBot, ModeStrategy, RunState } from './types.js';
+
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  recorded: number;
+  savedCostUsd: number;
+}
+
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export function errorInfo(error: unknown): ErrorInfo {
+  if (isRehearseError(error)) return { code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) };
+  if (error instanceof Error) return { code: error.name === 'Error' ? 'BOT_ERROR' : error.name, message: error.message };
+  return { code: 'BOT_ERROR', message: String(error) };
+}
+
+/**
+ * Sends every action of one invocation to its mode, and reports it: action.started and
+ * action.completed events, the run's messages, usage and cache counters.
+ */
+export class Dispatcher {
+  readonly cacheCounters: CacheCounters = { hits: 0, misses: 0, recorded: 0, savedCostUsd: 0 };
+  readonly usage: UsageTotals = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  readonly messages: RunMessage[] = [];
+  private actionCount = 0;
+
+  constructor(
+    private readonly mode: ModeStrategy,
+    private readonly run: RunState,
+    private readonly events: EventLog,
+  ) {}
+
+  async perform(type: string, rawParams: unknown, bot: ActionBot): Promise<unknown> {
+    const definition = findAction(type);
+    const params = definition.validate ? definition.validate(rawParams) : rawParams;
+    const actionId = `action_${++this.actionCount}`;
+    const started = performance.now();
+    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params });
+
+    try {
+      const outcome = await this.mode.perform({ definition, params, bot }, this.run);
+      this.count(outcome.source, outcome.recorded === true, outcome.savedCostUsd ?? 0);
+      this.usage.inputTokens += outcome.usage?.input_tokens ?? 0;
+      this.usage.outputTokens += outcome.usage?.output_tokens ?? 0;
+      this.usage.costUsd += outcome.costUsd;
+      this.events.emit({
+        type: 'action.completed',
+        at: Date.now(),
+        action_id: actionId,
+        action_type: type,
+        bot_path: bot.path,
+        status: 'success',
+        source: outcome.source,
+        duration_ms: performance.now() - started,
+        ...(outcome.cacheKey !== undefined && { cache_key: outcome.cacheKey }),
+        ...(outcome.recorded && { recorded: true }),
+        output: outcome.output,
+        ...(outcome.usage && { usage: outcome.usage }),
+        cost_usd: outcome.costUsd,
+        ...(outcome.savedCostUsd !== undefined && { saved_cost_usd: outcome.savedCostUsd }),
+      });
+      const step = definition.messageOf?.(outcome.output);
+      if (step) this.addMessage({ ...step, bot_path: bot.path, kind: 'step', action_id: actionId });
+      return outcome.output;
+    } catch (error) {
+      const info = errorInfo(error);
+      if (info.code === 'CACHE_STRICT_MISS') this.cacheCounters.misses++;
+      this.events.emit({
+        type: 'action.completed',
+        at: Date.now(),
+        action_id: actionId,
+        action_type: type,
+        bot_path: bot.path,
+        status: 'error',
+        source: this.mode.name === 'manual' ? 'mock' : this.mode.name === 'replay' && info.code === 'CACHE_STRICT_MISS' ? 'cache' : 'live',
+        duration_ms: performance.now() - started,
+        ...(isRehearseError(error) && 'key' in error && typeof error.key === 'string' && { cache_key: error.key }),
+        cost_usd: 0,
+        error: info,
+      });
+      throw error;
+    }
+  }
+
+  addMessage(message: RunMessage): void {
+    this.messages.push(message);
+    this.events.emit({ type: 'message', at: Date.now(), message });
+  }
+
+  private count(source: string, recorded: boolean, savedCostUsd: number): void {
+    if (source === 'cache') {
+      this.cacheCounters.hits++;
+      this.cacheCounters.savedCostUsd += savedCostUsd;
+    } else if (recorded) {
+      this.cacheCounters.misses++;
+      this.cacheCounters.recorded++;
+    }
+  }
+}

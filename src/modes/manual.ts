@@ -1,0 +1,22 @@
+import { ActionFailedError } from '../errors.js';
+import type { ModeStrategy } from './types.js';
+
+/** Serves every action from the developer's mocks; a missing mock is an error, never a live call. */
+export const manualMode: ModeStrategy = {
+  name: 'manual',
+  async perform({ definition, params }, run) {
+    if (!run.mocks) throw new Error('manual mode was started without a mock server'); // invoke() always makes one
+    const { response } = await run.mocks.serve(definition.type, params, definition.exampleOutput);
+    if (response.status === 'error') {
+      const error = typeof response.error === 'string' ? { message: response.error } : response.error;
+      throw new ActionFailedError(definition.type, 'mock', error.message, error.code ? { hint: `error code: ${error.code}` } : {});
+    }
+    const output = definition.expandMockOutput ? definition.expandMockOutput(response.output) : response.output;
+    return {
+      source: 'mock',
+      output,
+      usage: response.usage ?? definition.usageOf?.(output),
+      costUsd: response.cost_usd ?? 0,
+    };
+  },
+};

@@ -1,0 +1,68 @@
+import type { KeyMaterial } from '../cache/key.js';
+import { performLive } from './live.js';
+import { strictMissError } from './strict-miss.js';
+import type { ActionCall, ModeOutcome, ModeStrategy, RunState } from './types.js';
+
+/** Removes the configured volatile fields (`metadata.request_id`) so they never change a key. */
+function withoutIgnoredPaths(value: unknown, paths: readonly string[]): unknown {
+  let result = value;
+  for (const path of paths) result = withoutPath(result, path.split('.'));
+  return result;
+}
+
+function withoutPath(value: unknown, parts: readonly string[]): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || parts.length === 0) return value;
+  const [head, ...rest] = parts as [string, ...string[]];
+  if (!(head in value)) return value;
+  const copy = { ...(value as Record<string, unknown>) };
+  if (rest.length === 0) delete copy[head];
+  else copy[head] = withoutPath(copy[head], rest);
+  return copy;
+}
+
+function isCached(call: ActionCall, run: RunState): boolean {
+  return run.cachedActions ? run.cachedActions.has(call.definition.type) : call.definition.cachedByDefault === true;
+}
+
+/**
+ * Serves recordings; a miss runs live once and records it (or, strict, is an error). The n-th
+ * repeat of an identical call in one invocation carries `occurrence: n`, so repeats replay in order.
+ */
+export const replayMode: ModeStrategy = {
+  name: 'replay',
+  async perform(call, run): Promise<ModeOutcome> {
+    const { cache } = run;
+    if (!cache || !isCached(call, run)) return performLive(call, run);
+
+    const { definition, params, bot } = call;
+    const normalized = definition.normalize ? definition.normalize(params) : params;
+    const material: KeyMaterial = {
+      bot_id: bot.id,
+      bot_updated_at: bot.version,
+      action_type: definition.type,
+      parameters: run.cacheIgnore.length ? withoutIgnoredPaths(normalized, run.cacheIgnore) : normalized,
+      occurrence: 0,
+    };
+    const firstKey = cache.key(material);
+    const occurrence = run.occurrences.get(firstKey) ?? 0;
+    run.occurrences.set(firstKey, occurrence + 1);
+    material.occurrence = occurrence;
+    const key = occurrence === 0 ? firstKey : cache.key(material);
+
+    if (!run.refresh) {
+      const hit = cache.find(key);
+      if (hit) return { source: 'cache', output: hit.output, usage: hit.usage, costUsd: 0, cacheKey: key, savedCostUsd: hit.costUsd };
+      if (run.strict) throw strictMissError(cache, bot, definition.type, key, material.parameters, run);
+    }
+
+    const started = performance.now();
+    const live = await performLive(call, run); // a live error propagates: nothing is recorded
+    cache.record(material, key, {
+      output: live.output,
+      usage: live.usage,
+      costUsd: live.costUsd,
+      durationMs: Math.round(performance.now() - started),
+    });
+    return { ...live, cacheKey: key, recorded: true };
+  },
+};

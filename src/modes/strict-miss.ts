@@ -1,0 +1,42 @@
+import { relative } from 'node:path';
+import { shorten } from '../cache/params-diff.js';
+import type { ReplayCache } from '../cache/replay-cache.js';
+import { StrictMissError } from '../errors.js';
+import type { ActionBot, RunState } from './types.js';
+
+const shownDifferences = 6;
+
+/** The error of a strict miss: what was asked, how it differs from the nearest recording, and how to record it. */
+export function strictMissError(cache: ReplayCache, bot: ActionBot, actionType: string, key: string, parameters: unknown, run: RunState): StrictMissError {
+  const cacheFile = relative(process.cwd(), run.cachePath) || run.cachePath;
+  const lines = [
+    `Strict replay miss: bot "${bot.id}" called ${actionType} with params that have no recording.`,
+    `  bot:    ${bot.path} (version ${bot.version})`,
+    `  action: ${actionType}`,
+    `  key:    ${key}`,
+    `  org:    ${cache.org}   cache: ${cacheFile}`,
+  ];
+  const nearest = cache.nearest(bot.id, actionType, parameters);
+  if (!nearest) {
+    lines.push(`There is no recording of ${actionType} for bot "${bot.id}" in org "${cache.org}" to compare with.`);
+  } else {
+    const { row, differences } = nearest;
+    lines.push(`Nearest recording: key ${row.key.slice(0, 12)}, recorded ${row.created_at}${row.occurrence ? `, occurrence ${row.occurrence}` : ''}.`);
+    if (row.bot_version !== bot.version) {
+      lines.push(`  bot version: ${row.bot_version} -> ${bot.version} (the bot changed since it was recorded, so its recordings no longer match)`);
+    }
+    if (differences.length === 0 && row.bot_version === bot.version) {
+      lines.push('  params are the same: this call repeats one more time than when it was recorded.');
+    }
+    for (const difference of differences.slice(0, shownDifferences)) {
+      lines.push(`  ${difference.path}: ${shorten(difference.before)} -> ${shorten(difference.after)}`);
+    }
+    if (differences.length > shownDifferences) lines.push(`  ... and ${differences.length - shownDifferences} more differences`);
+  }
+  const hint = [
+    'To record it, run once without --strict with the provider reachable (e.g. OPENAI_API_KEY set):',
+    `  ${run.recordCommand}`,
+    'or, from a test suite, run it with REHEARSE_MODE=replay and REHEARSE_STRICT unset.',
+  ].join('\n');
+  return new StrictMissError({ botId: bot.id, actionType, key, message: lines.join('\n'), hint });
+}

@@ -1,0 +1,55 @@
+import type { ActionDefinition, LiveContext, TokenUsage } from '../actions/types.js';
+import type { ReplayCache } from '../cache/replay-cache.js';
+import type { ModeName } from '../config/resolve.js';
+import type { ActionSource } from '../invoke/events.js';
+import type { MockServer } from '../mocks/mock-server.js';
+
+/** The bot an action is performed for: its id and version key its recordings. */
+export interface ActionBot {
+  id: string;
+  version: string;
+  /** `support-bot > refund-checker` for a sub-agent. */
+  path: string;
+}
+
+export interface ActionCall {
+  definition: ActionDefinition;
+  /** Validated params, as the bot passed them. */
+  params: unknown;
+  bot: ActionBot;
+}
+
+export interface ModeOutcome {
+  source: ActionSource;
+  output: unknown;
+  usage: TokenUsage | undefined;
+  /** What this call cost now: 0 for a cache hit or a mock. */
+  costUsd: number;
+  cacheKey?: string;
+  /** A replay miss that ran live and was stored. */
+  recorded?: boolean;
+  /** A replay hit: the recorded call's cost. */
+  savedCostUsd?: number;
+}
+
+/** Everything a mode may need for one invocation; each mode uses its part. */
+export interface RunState {
+  live: LiveContext;
+  cache: ReplayCache | undefined;
+  mocks: MockServer | undefined;
+  refresh: boolean;
+  strict: boolean;
+  cachedActions: ReadonlySet<string> | undefined;
+  cacheIgnore: readonly string[];
+  /** How many times each first-occurrence key was seen in this invocation. */
+  occurrences: Map<string, number>;
+  /** Where the cache lives, and how to record a miss: for the strict-miss message. */
+  cachePath: string;
+  recordCommand: string;
+}
+
+/** A mode decides where an action's result comes from. Each is one small object; see modes/index.ts. */
+export interface ModeStrategy {
+  name: ModeName;
+  perform(call: ActionCall, run: RunState): Promise<ModeOutcome>;
+}
