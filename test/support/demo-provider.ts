@@ -1,0 +1,37 @@
+import type { ChatReply, ChatRequest } from './openai-server.js';
+
+/**
+ * The answers of the local test provider the demo cache was recorded against: plausible, short
+ * and deterministic, so the committed recordings read well and re-recording changes nothing.
+ */
+const keywords: Array<[category: string, words: RegExp]> = [
+  ['billing', /charge|refund|invoice|payment|paid|bill/i],
+  ['shipping', /parcel|package|deliver|ship|tracking|arrive/i],
+  ['account', /password|login|log in|account|email/i],
+];
+
+const answers: Record<string, string> = {
+  billing:
+    "I'm sorry about the trouble with your payment. I've flagged the duplicate charge, and the refund will reach your card within 5 business days; you'll get an email when it's issued.",
+  shipping:
+    "Sorry your parcel is taking so long. I've opened a trace with the carrier and will email you an update within 24 hours; if it hasn't moved by then, we'll send a replacement.",
+  account:
+    "You can reset your password from the sign-in page with \"Forgot password\". If the email doesn't arrive within 10 minutes, reply here and I'll reset it for you.",
+  other: "Thanks for reaching out! I've passed your message to the right team, and someone will get back to you within one business day.",
+};
+
+function lastUserText(request: ChatRequest): string {
+  const messages = (request.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+  const last = [...messages].reverse().find((message) => message.role === 'user');
+  return typeof last?.content === 'string' ? last.content : '';
+}
+
+export function demoProviderHandler(request: ChatRequest): ChatReply {
+  const messages = (request.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+  const system = String(messages.find((message) => message.role === 'system')?.content ?? '');
+  const text = lastUserText(request);
+  const category = keywords.find(([, words]) => words.test(text))?.[0] ?? 'other';
+  if (system.startsWith('Classify')) return { kind: 'message', content: category };
+  const about = /about (\w+)/.exec(system)?.[1] ?? category;
+  return { kind: 'message', content: answers[about] ?? answers.other };
+}

@@ -1,0 +1,42 @@
+/**
+ * Re-records the committed demo cache (cache/rehearse.sqlite) against the local test provider:
+ *
+ *   npm run build && npx tsx test/support/record-demo.ts
+ *
+ * No key and no network: the provider is test/support/openai-server.ts on 127.0.0.1, answering
+ * with test/support/demo-provider.ts. Run it after changing fixtures/bots/support-bot.ts (its
+ * version, a hash of the file, is part of every key) and commit the new cache.
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { invoke } from '../../src/index.js';
+import { demoProviderHandler } from './demo-provider.js';
+import { startOpenAIServer } from './openai-server.js';
+
+export const demoPrompts = [
+  'I was charged twice for my order',
+  'Where is my parcel? It has been a week.',
+  'How do I reset my password?',
+];
+
+const root = resolve(import.meta.dirname, '../..');
+const cachePath = resolve(root, 'cache/rehearse.sqlite');
+const server = await startOpenAIServer({ handler: demoProviderHandler });
+try {
+  rmSync(cachePath, { force: true });
+  for (const prompt of demoPrompts) {
+    const result = await invoke('support-bot', {
+      input: prompt,
+      cwd: root,
+      mode: 'replay',
+      refresh: true,
+      cachePath,
+      format: 'text',
+      env: { OPENAI_BASE_URL: server.url },
+    });
+    if (!result.success) throw new Error(`recording "${prompt}" failed: ${result.error?.message}`);
+    console.log(`recorded ${result.cache.recorded} calls for: ${prompt}`);
+  }
+} finally {
+  await server.close();
+}
