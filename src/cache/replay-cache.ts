@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import type { TokenUsage } from '../actions/types.js';
 import { canonicalJson, replayKey, type KeyMaterial } from './key.js';
 import { diffParams, type ParamDifference } from './params-diff.js';
@@ -20,6 +21,11 @@ export interface Recording {
 export interface NearestEntry {
   row: CacheRow;
   differences: ParamDifference[];
+}
+
+/** Edit distance of two values' JSON, on their first 200 characters so a long prompt stays cheap. */
+function textDistance(before: unknown, after: unknown): number {
+  return distance((JSON.stringify(before) ?? '').slice(0, 200), (JSON.stringify(after) ?? '').slice(0, 200));
 }
 
 /** How many recordings of one bot and action a strict miss compares against, newest first. */
@@ -72,12 +78,16 @@ export class ReplayCache {
   nearest(botId: string, actionType: string, parameters: unknown): NearestEntry | undefined {
     // Round-trip through canonical JSON so we compare what would be stored, not live objects.
     const current = JSON.parse(canonicalJson(parameters)) as unknown;
-    let best: NearestEntry | undefined;
+    let best: (NearestEntry & { distance: number }) | undefined;
     for (const row of this.backend.list(this.org, { botId, actionType, limit: nearestCandidates })) {
       const differences = diffParams(JSON.parse(row.params) as unknown, current);
-      if (!best || differences.length < best.differences.length) best = { row, differences };
+      if (best && differences.length > best.differences.length) continue;
+      // Among equally many differences, the closest values win: "charged three times" is nearer
+      // to "charged twice" than to "reset my password".
+      const distance = differences.reduce((sum, { before, after }) => sum + textDistance(before, after), 0);
+      if (!best || differences.length < best.differences.length || distance < best.distance) best = { row, differences, distance };
     }
-    return best;
+    return best && { row: best.row, differences: best.differences };
   }
 
   close(): void {
