@@ -1,5 +1,5 @@
 import { findAction } from '../actions/registry.js';
-import { isRehearseError } from '../errors.js';
+import { isRehearseError, StrictMissError } from '../errors.js';
 import type { ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
 import type { ActionBot, ModeStrategy, RunState } from './types.js';
 
@@ -71,8 +71,7 @@ export class Dispatcher {
       if (step) this.addMessage({ ...step, bot_path: bot.path, kind: 'step', action_id: actionId });
       return outcome.output;
     } catch (error) {
-      const info = errorInfo(error);
-      if (info.code === 'CACHE_STRICT_MISS') this.cacheCounters.misses++;
+      if (error instanceof StrictMissError) this.cacheCounters.misses++;
       this.events.emit({
         type: 'action.completed',
         at: Date.now(),
@@ -80,11 +79,11 @@ export class Dispatcher {
         action_type: type,
         bot_path: bot.path,
         status: 'error',
-        source: this.mode.name === 'manual' ? 'mock' : this.mode.name === 'replay' && info.code === 'CACHE_STRICT_MISS' ? 'cache' : 'live',
+        source: this.mode.name === 'manual' ? 'mock' : error instanceof StrictMissError ? 'cache' : 'live',
         duration_ms: performance.now() - started,
-        ...(isRehearseError(error) && 'key' in error && typeof error.key === 'string' && { cache_key: error.key }),
+        ...(error instanceof StrictMissError && { cache_key: error.key }),
         cost_usd: 0,
-        error: info,
+        error: errorInfo(error),
       });
       throw error;
     }
