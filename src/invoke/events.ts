@@ -97,10 +97,17 @@ export type RehearseEvent =
 export class EventLog {
   readonly events: RehearseEvent[] = [];
   private readonly listeners: Array<(event: RehearseEvent) => void> = [];
+  private closed = false;
 
   emit(event: RehearseEvent): void {
+    // A bot that ignores its signal may go on after a timeout; the finished record must not change.
+    if (this.closed) return;
     this.events.push(event);
     for (const listener of this.listeners) listener(event);
+  }
+
+  close(): void {
+    this.closed = true;
   }
 
   subscribe(listener: (event: RehearseEvent) => void): void {

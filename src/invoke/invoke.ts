@@ -118,6 +118,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   let output: unknown;
   let failure: unknown;
   try {
+    if (controller.signal.aborted) throw controller.signal.reason;
     output = await Promise.race([Promise.resolve(bot.run(input, context)), untilAborted(controller.signal)]);
   } catch (error) {
     failure = error;
@@ -134,12 +135,13 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   }
   const durationMs = performance.now() - started;
   events.emit({ type: 'invocation.completed', at: Date.now(), invocation_id: invocationId, status, duration_ms: durationMs, ...(error && { error }) });
+  events.close();
 
   const result: Omit<InvokeResult, 'formatted'> = {
     success: status === 'completed',
     status,
     result: { status, output: status === 'completed' ? output : undefined, error },
-    messages: dispatcher.messages,
+    messages: [...dispatcher.messages],
     events: events.events,
     error,
     invocationId,

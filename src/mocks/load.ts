@@ -10,15 +10,13 @@ const matcher: z.ZodType = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(matcher), z.record(z.string(), matcher)]),
 );
 
-const success = z
-  .strictObject({
-    status: z.literal('success'),
-    output: z.unknown(),
-    usage: usage.optional(),
-    cost_usd: z.number().nonnegative().optional(),
-    when: matcher.optional(),
-  })
-  .refine((rule) => rule.output !== undefined, { message: 'a success mock needs an "output"', path: ['output'] });
+const success = z.strictObject({
+  status: z.literal('success'),
+  output: z.unknown().refine((output) => output !== undefined, 'a success mock needs an "output"'),
+  usage: usage.optional(),
+  cost_usd: z.number().nonnegative().optional(),
+  when: matcher.optional(),
+});
 
 const failure = z.strictObject({
   status: z.literal('error'),
@@ -31,7 +29,7 @@ const rule = z.discriminatedUnion('status', [success, failure], {
     issue.code === 'invalid_union' ? 'each mock needs "status": "success" (with "output") or "error" (with "error")' : undefined,
 });
 
-const mocksFile = z.record(z.string(), z.union([rule, z.array(rule).min(1, 'a list of mocks needs at least one')]));
+const ruleList = z.array(rule).min(1, 'a list of mocks needs at least one');
 
 /** `$["llm.message"][0].status`: a JSON path that survives dotted action type names. */
 export function jsonPath(path: readonly PropertyKey[]): string {
@@ -49,10 +47,18 @@ function lineAndColumn(text: string, position: number): string {
 
 /** Checks mocks that came from JSON (a file, or an HTTP body) and names the exact place of a fault. */
 export function parseMocks(value: unknown, source: string): Mocks {
-  const checked = mocksFile.safeParse(value);
-  if (checked.success) return checked.data as Mocks;
-  const issue = checked.error.issues[0];
-  throw new MocksFileError(source, jsonPath(issue?.path ?? []), issue?.message ?? 'invalid mocks');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new MocksFileError(source, '$', 'mocks must be an object keyed by action type, e.g. { "llm.message": [...] }.');
+  }
+  // Each action type is checked on its own: a union of "rule or list" would report only that
+  // neither matched, and lose the path of the field at fault.
+  for (const [actionType, spec] of Object.entries(value)) {
+    const checked = (Array.isArray(spec) ? ruleList : rule).safeParse(spec);
+    if (checked.success) continue;
+    const issue = checked.error.issues[0];
+    throw new MocksFileError(source, jsonPath([actionType, ...(issue?.path ?? [])]), issue?.message ?? 'invalid mock');
+  }
+  return value as Mocks;
 }
 
 export function loadMocksFile(file: string): Mocks {

@@ -39,7 +39,7 @@ export class MockServer {
       if (position >= 0) {
         used.add(position);
         response = spec[position];
-      } else {
+      } else if (used.size === spec.length) {
         exhausted = used.size;
       }
     } else if (spec && ruleMatches(spec, params)) {

@@ -16,6 +16,15 @@ export interface UsageTotals {
   costUsd: number;
 }
 
+/** A deep copy for the record; values that cannot be cloned (a function in a user's params) are kept as they are. */
+function snapshot(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
 export function errorInfo(error: unknown): ErrorInfo {
   if (isRehearseError(error)) return { code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) };
   if (error instanceof Error) return { code: error.name === 'Error' ? 'BOT_ERROR' : error.name, message: error.message };
@@ -39,11 +48,14 @@ export class Dispatcher {
   ) {}
 
   async perform(type: string, rawParams: unknown, bot: ActionBot): Promise<unknown> {
+    // After a timeout or a cancel, a bot that goes on gets no more results.
+    if (this.run.live.signal.aborted) throw this.run.live.signal.reason;
     const definition = findAction(type);
     const params = definition.validate ? definition.validate(rawParams) : rawParams;
     const actionId = `action_${++this.actionCount}`;
     const started = performance.now();
-    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params });
+    // A copy: the bot may reuse and change its params object for the next call.
+    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params: snapshot(params) });
 
     try {
       const outcome = await this.mode.perform({ definition, params, bot }, this.run);
