@@ -1,10 +1,29 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closest } from 'fastest-levenshtein';
 import { glob } from 'tinyglobby';
 import { BotDefinitionError, BotNotFoundError } from '../errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { isBot, type Bot } from './types.js';
+
+/** Whether Node would load this file as CommonJS: a .cts/.cjs file, or a .ts/.js one outside a "type": "module" package. */
+function loadsAsCommonJs(file: string): boolean {
+  const extension = extname(file);
+  if (extension === '.cts' || extension === '.cjs') return true;
+  if (extension !== '.ts' && extension !== '.js' && extension !== '.tsx' && extension !== '.jsx') return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type !== 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
 
 const loadedFiles = new Map<string, Promise<Bot[]>>();
 
@@ -18,6 +37,14 @@ function botsInFile(file: string): Promise<Bot[]> {
       try {
         module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
       } catch (error) {
+        // In a CommonJS folder the real cause is the module format, whatever the message says
+        // (a second CommonJS copy of undici dies with "Illegal constructor"); name the cause.
+        if (loadsAsCommonJs(file)) {
+          throw new BotDefinitionError(`The bot file ${file} would load as CommonJS, and rehearse loads bots as ES modules.`, {
+            cause: error,
+            hint: 'Add "type": "module" to the package.json of its folder, or name the file .mts.',
+          });
+        }
         throw new BotDefinitionError(`The bot file ${file} failed to load: ${(error as Error).message}`, { cause: error });
       }
       // The loader knows the file for sure; prefer it to what defineBot read off the stack.

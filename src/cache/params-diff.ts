@@ -39,3 +39,22 @@ export function shorten(value: unknown, max = 80): string {
   const half = Math.floor((max - 5) / 2);
   return `${text.slice(0, half)} ... ${text.slice(-half)}`;
 }
+
+/**
+ * Both sides of a difference for one line of an error message. Two long strings are shown around
+ * where they first differ (cutting their middles would hide exactly the change: "friendly" vs "formal").
+ */
+export function showChange(before: unknown, after: unknown, max = 80): [string, string] {
+  if (typeof before !== 'string' || typeof after !== 'string' || (before.length <= max && after.length <= max)) {
+    return [shorten(before, max), shorten(after, max)];
+  }
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  const context = 20;
+  const from = Math.max(0, start - context);
+  const window = (text: string) => {
+    const piece = text.slice(from, from + max - 10);
+    return `${from > 0 ? '…' : ''}${JSON.stringify(piece).slice(1, -1)}${from + piece.length < text.length ? '…' : ''}`;
+  };
+  return [`"${window(before)}"`, `"${window(after)}"`];
+}

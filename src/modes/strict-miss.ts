@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { shorten } from '../cache/params-diff.js';
+import { showChange } from '../cache/params-diff.js';
 import type { ReplayCache } from '../cache/replay-cache.js';
 import { StrictMissError } from '../errors.js';
 import type { ActionBot, RunState } from './types.js';
@@ -29,7 +29,8 @@ export function strictMissError(cache: ReplayCache, bot: ActionBot, actionType: 
       lines.push('  params are the same: this call repeats one more time than when it was recorded.');
     }
     for (const difference of differences.slice(0, shownDifferences)) {
-      lines.push(`  ${difference.path}: ${shorten(difference.before)} -> ${shorten(difference.after)}`);
+      const [before, after] = showChange(difference.before, difference.after);
+      lines.push(`  ${difference.path}: ${before} -> ${after}`);
     }
     if (differences.length > shownDifferences) lines.push(`  ... and ${differences.length - shownDifferences} more differences`);
   }
