@@ -42,6 +42,8 @@ export class SqliteCacheBackend implements CacheBackend {
   private db: Database.Database | undefined;
   private writable = false;
   private wrote = false;
+  /** A SQLite file with no tables yet: read as an empty cache until the first save creates the schema. */
+  private empty = false;
   private findStatement: Statement | undefined;
   private upsertStatement: Database.Statement | undefined;
 
@@ -51,14 +53,14 @@ export class SqliteCacheBackend implements CacheBackend {
 
   find(org: string, key: string): CacheRow | undefined {
     const db = this.reader();
-    if (!db) return undefined;
+    if (!db || this.empty) return undefined;
     this.findStatement ??= db.prepare<unknown[], CacheRow>(`SELECT ${columns} FROM entries WHERE org = ? AND key = ?`);
     return this.findStatement.get(org, key);
   }
 
   list(org: string, filter: CacheListFilter = {}): CacheRow[] {
     const db = this.reader();
-    if (!db) return [];
+    if (!db || this.empty) return [];
     const where = ['org = ?'];
     const values: unknown[] = [org];
     if (filter.botId !== undefined) (where.push('bot_id = ?'), values.push(filter.botId));
@@ -121,6 +123,11 @@ export class SqliteCacheBackend implements CacheBackend {
     db.close();
   }
 
+  /** Opens the file if it exists, so that one rehearse cannot use is refused before any live call. */
+  check(): void {
+    this.reader();
+  }
+
   /** The open connection, or undefined while the file does not exist (every lookup is then a miss). */
   private reader(): Database.Database | undefined {
     if (this.db) return this.db;
@@ -170,7 +177,8 @@ export class SqliteCacheBackend implements CacheBackend {
       db.close();
       throw new CacheFileError(this.path, `it is not a SQLite database (${(error as Error).message}).`, { cause: error });
     }
-    if (tables.length === 0) return; // a new, empty file: the writer creates the schema
+    this.empty = tables.length === 0; // a new, empty file: the writer creates the schema
+    if (this.empty) return;
     if (!tables.includes('entries') || !tables.includes('meta')) {
       db.close();
       throw new CacheFileError(this.path, `it is a SQLite database but not a rehearse cache (tables: ${tables.join(', ')}).`);

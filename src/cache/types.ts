@@ -35,5 +35,7 @@ export interface CacheBackend {
   save(row: CacheRow): void;
   delete(org: string, keys: readonly string[]): number;
   list(org: string, filter?: CacheListFilter): CacheRow[];
+  /** Refuses a store it cannot use (not a rehearse cache, a newer schema) before anything runs. */
+  check(): void;
   close(): void;
 }

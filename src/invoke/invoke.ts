@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ReplayCache } from '../cache/replay-cache.js';
 import { SqliteCacheBackend } from '../cache/sqlite-backend.js';
 import { findBot } from '../bots/find.js';
@@ -101,7 +101,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     cachedActions: config.cachedActions,
     cacheIgnore: config.cacheIgnore,
     occurrences: new Map(),
-    cachePath: config.cachePath,
+    cacheLabel: relative(config.cwd, config.cachePath) || config.cachePath,
     recordCommand: recordCommand(bot.key, input, config),
   };
   const dispatcher = new Dispatcher(mode, run, events);
@@ -119,6 +119,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   let failure: unknown;
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
+    run.cache?.backend.check();
     output = await Promise.race([Promise.resolve(bot.run(input, context)), untilAborted(controller.signal)]);
   } catch (error) {
     failure = error;

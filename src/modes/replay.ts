@@ -3,10 +3,13 @@ import { performLive } from './live.js';
 import { strictMissError } from './strict-miss.js';
 import type { ActionCall, ModeOutcome, ModeStrategy, RunState } from './types.js';
 
-/** Removes the configured volatile fields (`metadata.request_id`) so they never change a key. */
+/**
+ * Removes the configured volatile fields so they never change a key. A path may name the field
+ * inside the params (`metadata.request_id`) or, as in the key formula, under `parameters.`.
+ */
 function withoutIgnoredPaths(value: unknown, paths: readonly string[]): unknown {
   let result = value;
-  for (const path of paths) result = withoutPath(result, path.split('.'));
+  for (const path of paths) result = withoutPath(result, path.replace(/^parameters\./, '').split('.'));
   return result;
 }
 

@@ -1,4 +1,3 @@
-import { relative } from 'node:path';
 import { showChange } from '../cache/params-diff.js';
 import type { ReplayCache } from '../cache/replay-cache.js';
 import { StrictMissError } from '../errors.js';
@@ -8,13 +7,12 @@ const shownDifferences = 6;
 
 /** The error of a strict miss: what was asked, how it differs from the nearest recording, and how to record it. */
 export function strictMissError(cache: ReplayCache, bot: ActionBot, actionType: string, key: string, parameters: unknown, run: RunState): StrictMissError {
-  const cacheFile = relative(process.cwd(), run.cachePath) || run.cachePath;
   const lines = [
     `Strict replay miss: bot "${bot.id}" called ${actionType} with params that have no recording.`,
     `  bot:    ${bot.path} (version ${bot.version})`,
     `  action: ${actionType}`,
     `  key:    ${key}`,
-    `  org:    ${cache.org}   cache: ${cacheFile}`,
+    `  org:    ${cache.org}   cache: ${run.cacheLabel}`,
   ];
   const nearest = cache.nearest(bot.id, actionType, parameters);
   if (!nearest) {

@@ -44,7 +44,7 @@ export interface RunState {
   /** How many times each first-occurrence key was seen in this invocation. */
   occurrences: Map<string, number>;
   /** Where the cache lives, and how to record a miss: for the strict-miss message. */
-  cachePath: string;
+  cacheLabel: string;
   recordCommand: string;
 }
 
