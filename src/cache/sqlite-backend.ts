@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CacheFileError } from '../errors.js';
-import type { CacheBackend, CacheListFilter, CacheRow } from './types.js';
+import type { CacheBackend, CacheListFilter, CacheRow, StoredOutcome } from './types.js';
 
 export const cacheSchemaVersion = 1;
 
@@ -30,7 +30,6 @@ CREATE INDEX IF NOT EXISTS entries_by_bot ON entries (org, bot_id, action_type);
 const columns =
   'org, key, bot_id, bot_version, action_type, params, occurrence, output, status, usage, cost_usd, duration_ms, created_at';
 
-type Statement = Database.Statement<unknown[], CacheRow>;
 
 /**
  * The cache in one SQLite file. The file is committed by teams, so only recording writes to it:
@@ -44,17 +43,17 @@ export class SqliteCacheBackend implements CacheBackend {
   private wrote = false;
   /** A SQLite file with no tables yet: read as an empty cache until the first save creates the schema. */
   private empty = false;
-  private findStatement: Statement | undefined;
+  private findStatement: Database.Statement<[string, string], StoredOutcome> | undefined;
   private upsertStatement: Database.Statement | undefined;
 
   constructor(path: string) {
     this.path = path;
   }
 
-  find(org: string, key: string): CacheRow | undefined {
+  find(org: string, key: string): StoredOutcome | undefined {
     const db = this.reader();
     if (!db || this.empty) return undefined;
-    this.findStatement ??= db.prepare<unknown[], CacheRow>(`SELECT ${columns} FROM entries WHERE org = ? AND key = ?`);
+    this.findStatement ??= db.prepare<[string, string], StoredOutcome>('SELECT output, status, usage, cost_usd FROM entries WHERE org = ? AND key = ?');
     return this.findStatement.get(org, key);
   }
 

@@ -19,6 +19,9 @@ export interface CacheRow {
   created_at: string;
 }
 
+/** The columns a replay hit needs; reading only these keeps the large `params` text off the hot path. */
+export type StoredOutcome = Pick<CacheRow, 'output' | 'status' | 'usage' | 'cost_usd'>;
+
 export interface CacheListFilter {
   botId?: string;
   actionType?: string;
@@ -31,7 +34,7 @@ export interface CacheListFilter {
  * ReplayCache, so a second backend is only these five methods. Every call names the org.
  */
 export interface CacheBackend {
-  find(org: string, key: string): CacheRow | undefined;
+  find(org: string, key: string): StoredOutcome | undefined;
   save(row: CacheRow): void;
   delete(org: string, keys: readonly string[]): number;
   list(org: string, filter?: CacheListFilter): CacheRow[];

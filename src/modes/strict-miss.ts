@@ -34,7 +34,7 @@ export function strictMissError(cache: ReplayCache, bot: ActionBot, actionType: 
   }
   const hint = [
     'To record it, run once without --strict with the provider reachable (e.g. OPENAI_API_KEY set):',
-    `  ${run.recordCommand}`,
+    `  ${run.recordCommand()}`,
     'or, from a test suite, run it with REHEARSE_MODE=replay and REHEARSE_STRICT unset.',
   ].join('\n');
   return new StrictMissError({ botId: bot.id, actionType, key, message: lines.join('\n'), hint });

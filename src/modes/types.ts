@@ -45,7 +45,7 @@ export interface RunState {
   occurrences: Map<string, number>;
   /** Where the cache lives, and how to record a miss: for the strict-miss message. */
   cacheLabel: string;
-  recordCommand: string;
+  recordCommand(): string;
 }
 
 /** A mode decides where an action's result comes from. Each is one small object; see modes/index.ts. */

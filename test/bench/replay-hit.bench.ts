@@ -20,6 +20,7 @@ import { defineBot, invoke, replayKey, type LlmMessageParams } from '../../src/i
 const entries = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const callsPerRound = Math.min(20_000, entries);
 const rounds = 7;
+const callsPerInvocation = 1000;
 const bot = { id: 'bench-bot', version: 'bench-1' };
 
 const filler = 'The customer asks about the refund policy for items bought during the winter sale. '.repeat(11);
@@ -103,24 +104,37 @@ const benchBot = defineBot({
   key: bot.id,
   version: bot.version,
   async run(input, ctx) {
-    const params = input.parameters.params as LlmMessageParams[];
-    const started = performance.now();
-    for (const parameters of params) await ctx.llm.message(parameters);
-    return { elapsed: performance.now() - started };
+    for (const parameters of input.parameters.params as LlmMessageParams[]) await ctx.llm.message(parameters);
+    return 'done';
   },
 });
 
+/**
+ * The same hits through the engine, in invocations of `callsPerInvocation` calls: enough that
+ * opening an invocation (measured on its own below) does not blur the cost of a hit, few enough
+ * that the events an invocation keeps stay the size of a real run's.
+ */
 async function rehearseRound(indexes: readonly number[]): Promise<number> {
-  const result = await invoke(benchBot, {
-    mode: 'replay',
-    strict: true,
-    cachePath,
-    parameters: { params: indexes.map(paramsFor) },
-    env: {},
-  });
-  if (!result.success) throw new Error(`rehearse: ${result.error?.message}`);
-  if (result.cache.hits !== indexes.length) throw new Error('rehearse: not every call was a hit');
-  return (result.result.output as { elapsed: number }).elapsed;
+  const batches: LlmMessageParams[][] = [];
+  for (let start = 0; start < indexes.length; start += callsPerInvocation) {
+    batches.push(indexes.slice(start, start + callsPerInvocation).map(paramsFor));
+  }
+  const started = performance.now();
+  for (const params of batches) {
+    const result = await invoke(benchBot, { mode: 'replay', strict: true, cachePath, parameters: { params }, env: {} });
+    if (!result.success) throw new Error(`rehearse: ${result.error?.message}`);
+    if (result.cache.hits !== params.length) throw new Error('rehearse: not every call was a hit');
+  }
+  return performance.now() - started;
+}
+
+const emptyBot = defineBot({ key: 'bench-empty', version: '1', run: () => 'done' });
+
+/** What an invocation costs before its first action: config, opening the cache file, events, result. */
+async function invocationOverhead(count: number): Promise<number> {
+  const started = performance.now();
+  for (let index = 0; index < count; index++) await invoke(emptyBot, { mode: 'replay', strict: true, cachePath, env: {} });
+  return ((performance.now() - started) * 1000) / count;
 }
 
 function median(values: number[]): number {
@@ -149,6 +163,8 @@ try {
   console.log(`floor   (stringify + sha256 + select + parse): ${floorMedian.toFixed(1)} µs per hit  [${floor.map((v) => v.toFixed(1)).join(', ')}]`);
   console.log(`rehearse (ctx.llm.message, replay hit):        ${engineMedian.toFixed(1)} µs per hit  [${engine.map((v) => v.toFixed(1)).join(', ')}]`);
   console.log(`ratio: ${(engineMedian / floorMedian).toFixed(2)}x the floor (goal: at most 2x)`);
+  await invocationOverhead(200);
+  console.log(`an invocation with no actions (open, events, result): ${(await invocationOverhead(2000)).toFixed(0)} µs`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
