@@ -1,7 +1,9 @@
 import { findAction } from '../actions/registry.js';
 import { isRehearseError, StrictMissError } from '../errors.js';
-import type { ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
+import type { ActionCompletedEvent, ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
 import type { ActionBot, ModeStrategy, RunState } from './types.js';
+
+type CompletionFields = Omit<ActionCompletedEvent, 'type' | 'at' | 'action_id' | 'action_type' | 'bot_path' | 'duration_ms'>;
 
 export interface CacheCounters {
   hits: number;
@@ -57,21 +59,26 @@ export class Dispatcher {
     // A copy: the bot may reuse and change its params object for the next call.
     this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params: snapshot(params) });
 
-    try {
-      const outcome = await this.mode.perform({ definition, params, bot }, this.run);
-      this.count(outcome.source, outcome.recorded === true, outcome.savedCostUsd ?? 0);
-      this.usage.inputTokens += outcome.usage?.input_tokens ?? 0;
-      this.usage.outputTokens += outcome.usage?.output_tokens ?? 0;
-      this.usage.costUsd += outcome.costUsd;
+    const complete = (fields: CompletionFields) =>
       this.events.emit({
         type: 'action.completed',
         at: Date.now(),
         action_id: actionId,
         action_type: type,
         bot_path: bot.path,
+        duration_ms: performance.now() - started,
+        ...fields,
+      });
+
+    try {
+      const outcome = await this.mode.perform({ definition, params, bot }, this.run);
+      this.count(outcome.source, outcome.recorded === true, outcome.savedCostUsd ?? 0);
+      this.usage.inputTokens += outcome.usage?.input_tokens ?? 0;
+      this.usage.outputTokens += outcome.usage?.output_tokens ?? 0;
+      this.usage.costUsd += outcome.costUsd;
+      complete({
         status: 'success',
         source: outcome.source,
-        duration_ms: performance.now() - started,
         ...(outcome.cacheKey !== undefined && { cache_key: outcome.cacheKey }),
         ...(outcome.recorded && { recorded: true }),
         output: outcome.output,
@@ -84,15 +91,9 @@ export class Dispatcher {
       return outcome.output;
     } catch (error) {
       if (error instanceof StrictMissError) this.cacheCounters.misses++;
-      this.events.emit({
-        type: 'action.completed',
-        at: Date.now(),
-        action_id: actionId,
-        action_type: type,
-        bot_path: bot.path,
+      complete({
         status: 'error',
         source: this.mode.name === 'manual' ? 'mock' : error instanceof StrictMissError ? 'cache' : 'live',
-        duration_ms: performance.now() - started,
         ...(error instanceof StrictMissError && { cache_key: error.key }),
         cost_usd: 0,
         error: errorInfo(error),

@@ -1,3 +1,4 @@
+import type { CacheRow } from '../../src/cache/types.js';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,16 +11,7 @@ import { tempDir } from '../support/temp.js';
 const root = resolve(import.meta.dirname, '../..');
 const demoCache = join(root, 'cache/rehearse.sqlite');
 
-interface DemoRow {
-  org: string;
-  key: string;
-  bot_id: string;
-  bot_version: string;
-  action_type: string;
-  params: string;
-  occurrence: number;
-  status: string;
-}
+type DemoRow = Pick<CacheRow, 'org' | 'key' | 'bot_id' | 'bot_version' | 'action_type' | 'params' | 'occurrence' | 'status'>;
 
 function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');

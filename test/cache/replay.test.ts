@@ -1,3 +1,4 @@
+import type { CacheRow } from '../../src/cache/types.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,21 +21,8 @@ import { tempDir } from '../support/temp.js';
 
 // ---- helpers --------------------------------------------------------------------------------------
 
-interface EntryRow {
-  org: string;
-  key: string;
-  bot_id: string;
-  bot_version: string;
-  action_type: string;
-  params: string;
-  occurrence: number;
-  output: string;
-  status: string;
-  usage: string | null;
-  cost_usd: number;
-  duration_ms: number;
-  created_at: string;
-}
+/** A row as the test reads it back: the store's own row type, so a renamed column breaks the build. */
+type EntryRow = CacheRow;
 
 /** Every row of the cache file (read-only; an absent file has none), in a stable order. */
 function readRows(cachePath: string, org?: string): EntryRow[] {

@@ -3,48 +3,21 @@
  * a controlled environment. The committed cache is never touched: every test that replays uses its
  * own copy. Nothing reaches the internet: the "provider" is either a closed port or the local fake.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { rehearse, type CliRun } from '../support/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoProviderHandler } from '../support/demo-provider.js';
 import { startOpenAIServer } from '../support/openai-server.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/rehearse.js');
 const committedCache = join(root, 'cache/rehearse.sqlite');
 /** Nothing listens on the discard port: a live call there fails at once instead of leaving the machine. */
 const deadProvider = 'http://127.0.0.1:9/v1';
 const recordedPrompt = 'I was charged twice for my order';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with PATH and HOME only, plus `env`. */
-function rehearse(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd ?? root,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
 
 let scratch: string;
 let folders = 0;
@@ -114,8 +87,8 @@ const replayStrict = ['--mode', 'replay', '--strict'];
 const offline = { OPENAI_BASE_URL: deadProvider };
 
 /** One strict run of the recorded prompt with --param tone=formal, shared by the tests that read it. */
-let formalMissRun: Promise<Run> | undefined;
-function formalMiss(): Promise<Run> {
+let formalMissRun: Promise<CliRun> | undefined;
+function formalMiss(): Promise<CliRun> {
   formalMissRun ??= rehearse(['invoke', 'support-bot', recordedPrompt, ...replayStrict, '--param', 'tone=formal', '--format', 'json', '--cache', cacheCopy()], {
     env: offline,
   });
@@ -386,7 +359,7 @@ describe.concurrent('rehearse invoke', { timeout: 60_000 }, () => {
       const rowsBefore = rows(cache).length;
       const prompt = 'My invoice shows the wrong amount';
       const server = await startOpenAIServer({ handler: demoProviderHandler });
-      let first: Run;
+      let first: CliRun;
       try {
         first = await rehearse(['invoke', 'support-bot', prompt, '--mode', 'replay', '--format', 'json', '--cache', cache], {
           env: { OPENAI_BASE_URL: server.url },
