@@ -11,6 +11,26 @@ export interface LiveOutcome<Output = unknown> {
   costUsd?: number;
 }
 
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+/** Where live executors keep their state, resolved from the config for one invocation. */
+export interface LiveSettings {
+  /** The project folder: where rehearse.config.json is, or the cwd. */
+  root: string;
+  /** The local state file (sessions, the memory index): `.rehearse/state.sqlite` by default. */
+  statePath: string;
+  /** Where dataset files live: `fixtures/datasets` by default. */
+  datasetsDir: string;
+  /** The datasets this invocation names (slugs); each is searchable as namespace `dataset:<slug>`. */
+  datasets: readonly string[];
+  /** Model prices: the built-in table with the config's `prices` over it. */
+  prices: Readonly<Record<string, ModelPrice>>;
+}
+
 /** What a live executor may use; injected so that tests can pass their own. */
 export interface LiveContext {
   signal: AbortSignal;
@@ -18,7 +38,21 @@ export interface LiveContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Warn once about something the user should know (an unknown model's price, say). */
   warn(message: string): void;
+  /** The invocation's organisation: every store is scoped by it. */
+  org: string;
+  settings: LiveSettings;
+  /** The invocation's sandbox folder for code execution: made on first use, removed when the invocation ends. */
+  sandbox(): Promise<string>;
+  /** Runs when the invocation ends, whatever its outcome: close a store, kill what is left. */
+  onClose(cleanup: () => void | Promise<void>): void;
+  /** Hands a streamed piece of this action's output (an LLM text delta) to the events as it arrives. */
+  emitDelta(delta: StreamDelta): void;
 }
+
+/** A piece of a streamed LLM answer: text, or a piece of a tool call's arguments. */
+export type StreamDelta =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string };
 
 /**
  * An action type: how its params are checked and keyed, how it runs for real, and whether replay

@@ -23,6 +23,7 @@ interface InvokeArguments {
   verbose: boolean;
   stream: boolean;
   param: string[];
+  dataset: string[];
   timeout?: number;
 }
 
@@ -47,6 +48,7 @@ export function invokeCommand(cli: Argv) {
         .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'With --format text: every step, its source, duration and cost' })
         .option('stream', { type: 'boolean', default: false, describe: 'Print events as they happen' })
         .option('param', { type: 'string', array: true, default: [] as string[], describe: 'A parameter for the bot, name=value (repeatable)' })
+        .option('dataset', { type: 'string', array: true, default: [] as string[], describe: 'Index fixtures/datasets/<slug>.* for memory.search (repeatable)' })
         .option('timeout', { type: 'number', describe: 'Fail the invocation after this many ms [default 120000, at most 600000]' })
         .example('$0 invoke support-bot "Where is my order?" --mode replay --format text', 'Replay from the committed cache')
         .example('$0 invoke support-bot "Where is my order?" --mode replay --strict', 'CI: fail on anything not recorded')
@@ -73,6 +75,7 @@ async function runInvoke(args: InvokeArguments): Promise<number> {
   const options: InvokeOptions = {
     input,
     parameters: parseParams(args.param),
+    datasets: args.dataset,
     format: args.format,
     verbose: args.verbose,
     ...(args.session !== undefined && { sessionId: args.session }),

@@ -21,6 +21,12 @@ const configFile = z.strictObject({
       ignore: z.array(z.string().min(1)).optional(),
     })
     .optional(),
+  /** The local state file (sessions, runs, the memory index); git-ignore it. */
+  state: z.strictObject({ path: z.string().min(1).optional() }).optional(),
+  /** Where `datasets: ['slug']` finds `<slug>.jsonl|csv|md|txt`. */
+  datasets: z.strictObject({ dir: z.string().min(1).optional() }).optional(),
+  /** Model prices in US dollars per million tokens, over the built-in table. */
+  prices: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFile>;
@@ -49,7 +55,7 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore.',
+      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, state.path, datasets.dir, prices.',
     });
   }
   return { root: resolve(file, '..'), file, config: checked.data };

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { ModelPrice } from '../actions/types.js';
+import { defaultPrices } from '../live/llm/prices.js';
 import { loadConfigFile } from './file.js';
 
 export const modeNames = ['live', 'replay', 'manual'] as const;
@@ -7,6 +9,8 @@ export type ModeName = (typeof modeNames)[number];
 
 export const defaultCachePath = 'cache/rehearse.sqlite';
 export const defaultOrg = 'default';
+export const defaultStatePath = '.rehearse/state.sqlite';
+export const defaultDatasetsDir = 'fixtures/datasets';
 
 /** Settings a caller may give for one invocation; each wins over the environment and the config file. */
 export interface SettingsOverrides {
@@ -32,6 +36,9 @@ export interface ResolvedConfig {
   cachedActions: ReadonlySet<string> | undefined;
   cacheIgnore: readonly string[];
   botGlobs: readonly string[];
+  statePath: string;
+  datasetsDir: string;
+  prices: Readonly<Record<string, ModelPrice>>;
 }
 
 export function parseMode(value: string, source: string): ModeName {
@@ -79,5 +86,8 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     cachedActions: config.cache?.actions ? new Set(config.cache.actions) : undefined,
     cacheIgnore: config.cache?.ignore ?? [],
     botGlobs: config.bots ?? [],
+    statePath: env.REHEARSE_STATE ? resolve(cwd, env.REHEARSE_STATE) : resolve(root, config.state?.path ?? defaultStatePath),
+    datasetsDir: resolve(root, config.datasets?.dir ?? defaultDatasetsDir),
+    prices: { ...defaultPrices, ...config.prices },
   };
 }

@@ -14,6 +14,8 @@ export function eventLine(event: RehearseEvent): string {
       const detail = event.error ? pc.red(` ${event.error.code}`) : ` ${formatUsd(event.cost_usd)}`;
       return `  ${mark} ${event.action_type} from ${event.source} in ${formatMs(event.duration_ms)}${detail}${event.recorded ? pc.yellow(' recorded') : ''}`;
     }
+    case 'action.delta':
+      return pc.dim(`    ${event.delta.type === 'text' ? event.delta.text : event.delta.arguments}`);
     case 'message':
       return pc.dim(`  · ${event.message.kind} ${event.message.role}: ${(event.message.content ?? '').slice(0, 80).replace(/\n/g, ' ')}`);
     case 'log':

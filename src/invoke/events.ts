@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../actions/types.js';
+import type { StreamDelta, TokenUsage } from '../actions/types.js';
 import type { ModeName } from '../config/resolve.js';
 
 export type ActionSource = 'live' | 'cache' | 'mock';
@@ -64,6 +64,15 @@ export interface ActionCompletedEvent extends EventBase {
   error?: ErrorInfo;
 }
 
+/** A piece of an action's output as it streams in (live), or as it was recorded (replay). */
+export interface ActionDeltaEvent extends EventBase {
+  type: 'action.delta';
+  action_id: string;
+  action_type: string;
+  bot_path: string;
+  delta: StreamDelta;
+}
+
 export interface MessageEvent extends EventBase {
   type: 'message';
   message: RunMessage;
@@ -89,6 +98,7 @@ export type RehearseEvent =
   | InvocationStartedEvent
   | ActionStartedEvent
   | ActionCompletedEvent
+  | ActionDeltaEvent
   | MessageEvent
   | LogEvent
   | InvocationCompletedEvent;

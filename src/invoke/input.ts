@@ -31,3 +31,15 @@ export function recordCommand(botKey: string, input: BotInput, config: ResolvedC
   }
   return words.join(' ');
 }
+
+const slugPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+
+/** Dataset slugs name files in the datasets folder, so they may never climb out of it. */
+export function checkDatasets(datasets: readonly string[] | undefined): string[] {
+  for (const slug of datasets ?? []) {
+    if (typeof slug !== 'string' || !slugPattern.test(slug)) {
+      throw new UsageError(`Dataset "${String(slug)}" is not a valid slug: use letters, digits, "_" or "-" (no dots or slashes).`);
+    }
+  }
+  return [...new Set(datasets ?? [])];
+}

@@ -17,8 +17,9 @@ import { modeNamed } from '../modes/index.js';
 import type { RunState } from '../modes/types.js';
 import '../actions/builtin.js';
 import { createContext } from './context.js';
+import { createLiveContext } from './live-context.js';
 import { EventLog } from './events.js';
-import { botInput, recordCommand } from './input.js';
+import { botInput, checkDatasets, recordCommand } from './input.js';
 import { streamInvocation } from './stream.js';
 import type { InvokeOptions, InvokeResult, InvokeStream, StreamingInvokeOptions } from './types.js';
 
@@ -82,18 +83,10 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
 
-  const warned = new Set<string>();
   const botPath = bot.key;
+  const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets(options.datasets) });
   const run: RunState = {
-    live: {
-      signal: controller.signal,
-      env,
-      warn: (message) => {
-        if (warned.has(message)) return;
-        warned.add(message);
-        events.emit({ type: 'log', at: Date.now(), level: 'warn', bot_path: botPath, message });
-      },
-    },
+    live: resources.live,
     cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org) : undefined,
     mocks,
     refresh: config.refresh,
@@ -127,6 +120,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', cancel);
     run.cache?.close();
+    await resources.close();
   }
 
   const status = failure === undefined ? 'completed' : 'failed';

@@ -12,6 +12,8 @@ export interface InvokeOptions extends SettingsOverrides {
   parameters?: Record<string, unknown>;
   /** Continues a session; a new id is made when none is given. */
   sessionId?: string;
+  /** Datasets to search (`fixtures/datasets/<slug>.jsonl|csv|md|txt`), as namespace `dataset:<slug>`. */
+  datasets?: string[];
   /** Mocks for manual mode, or the path of a mocks JSON file. */
   mocks?: Mocks | string;
   /** What `result.formatted` holds: the events (default), text, or a JSON summary. */

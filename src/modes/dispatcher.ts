@@ -1,4 +1,5 @@
 import { findAction } from '../actions/registry.js';
+import type { StreamDelta } from '../actions/types.js';
 import { isRehearseError, StrictMissError } from '../errors.js';
 import type { ActionCompletedEvent, ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
 import type { ActionBot, ModeStrategy, RunState } from './types.js';
@@ -71,7 +72,9 @@ export class Dispatcher {
       });
 
     try {
-      const outcome = await this.mode.perform({ definition, params, bot }, this.run);
+      const emitDelta = (delta: StreamDelta) =>
+        this.events.emit({ type: 'action.delta', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, delta });
+      const outcome = await this.mode.perform({ definition, params, bot, emitDelta }, this.run);
       this.count(outcome.source, outcome.recorded === true, outcome.savedCostUsd ?? 0);
       this.usage.inputTokens += outcome.usage?.input_tokens ?? 0;
       this.usage.outputTokens += outcome.usage?.output_tokens ?? 0;

@@ -5,7 +5,7 @@ import type { ActionCall, ModeOutcome, ModeStrategy, RunState } from './types.js
 export async function performLive(call: ActionCall, run: RunState): Promise<ModeOutcome> {
   const { definition, params } = call;
   if (!definition.run) throw new LiveExecutorMissingError(definition.type);
-  const outcome = await definition.run(params, run.live);
+  const outcome = await definition.run(params, { ...run.live, emitDelta: call.emitDelta });
   return { source: 'live', output: outcome.output, usage: outcome.usage, costUsd: outcome.costUsd ?? 0 };
 }
 

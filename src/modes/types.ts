@@ -1,4 +1,4 @@
-import type { ActionDefinition, LiveContext, TokenUsage } from '../actions/types.js';
+import type { ActionDefinition, LiveContext, StreamDelta, TokenUsage } from '../actions/types.js';
 import type { ReplayCache } from '../cache/replay-cache.js';
 import type { ModeName } from '../config/resolve.js';
 import type { ActionSource } from '../invoke/events.js';
@@ -17,6 +17,8 @@ export interface ActionCall {
   /** Validated params, as the bot passed them. */
   params: unknown;
   bot: ActionBot;
+  /** Emits a streamed piece of this action's output as an `action.delta` event. */
+  emitDelta(delta: StreamDelta): void;
 }
 
 export interface ModeOutcome {

@@ -1,11 +1,6 @@
-import type { TokenUsage } from '../../actions/types.js';
+import type { ModelPrice, TokenUsage } from '../../actions/types.js';
 
 /** US dollars per million tokens. Prefix matches cover dated snapshots (gpt-4o-mini-2024-07-18). */
-export interface ModelPrice {
-  input: number;
-  output: number;
-}
-
 export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
   'gpt-4o-mini': { input: 0.15, output: 0.6 },
   'gpt-4o': { input: 2.5, output: 10 },
