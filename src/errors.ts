@@ -192,3 +192,86 @@ export class InvocationTimeoutError extends RehearseError {
     });
   }
 }
+
+export class ProviderTimeoutError extends RehearseError {
+  constructor(provider: string, url: string, timeoutMs: number) {
+    super('PROVIDER_TIMEOUT', `${provider} at ${url} did not answer within ${timeoutMs} ms.`, {
+      hint: 'Raise llm.timeoutMs in rehearse.config.json, or check that the endpoint is up.',
+    });
+  }
+}
+
+/** A streamed answer that stopped before its end: nothing of it is recorded. */
+export class ProviderStreamError extends RehearseError {
+  constructor(provider: string, problem: string) {
+    super('PROVIDER_STREAM_BROKEN', `${provider}'s stream broke: ${problem}`, {
+      hint: 'The connection dropped or the provider failed mid-answer; try again. Nothing was recorded.',
+    });
+  }
+}
+
+// ---- memory and datasets ------------------------------------------------------------------------
+
+/** The local state file (`.rehearse/state.sqlite`) cannot be used: not SQLite, not ours, or newer. */
+export class StateFileError extends RehearseError {
+  constructor(path: string, problem: string, options?: RehearseErrorOptions) {
+    super('STATE_FILE_INVALID', `Cannot use the state file ${path}: ${problem}`, {
+      hint:
+        options?.hint ??
+        'rehearse never overwrites a file it does not recognise. Move this file away (it only holds local state: sessions, runs, the memory index), or point "state.path" in rehearse.config.json (or REHEARSE_STATE) elsewhere.',
+      cause: options?.cause,
+    });
+  }
+}
+
+export class DatasetNotFoundError extends RehearseError {
+  readonly slug: string;
+  readonly available: string[];
+
+  constructor(slug: string, available: string[], folder: string, problem?: string) {
+    const known = available.length ? available.join(', ') : '(none)';
+    super('DATASET_NOT_FOUND', `${problem ?? `No dataset "${slug}" in ${folder}.`} Available datasets: ${known}.`, {
+      hint: `A dataset is one file ${folder}/<slug>.jsonl, .csv, .md or .txt; set "datasets.dir" in rehearse.config.json to use another folder.`,
+    });
+    this.slug = slug;
+    this.available = available;
+  }
+}
+
+/** A dataset file that cannot be read as its format says: names the file and, when it can, the line. */
+export class DatasetFileError extends RehearseError {
+  readonly file: string;
+  readonly line: number | undefined;
+
+  constructor(file: string, line: number | undefined, problem: string, options?: RehearseErrorOptions) {
+    super('DATASET_INVALID', `Cannot index the dataset ${file}${line === undefined ? '' : ` (line ${line})`}: ${problem}`, {
+      hint:
+        options?.hint ??
+        'jsonl: one JSON object a line with a "text" field (optional "id"; other fields become metadata). csv: a header row with a "text" column (optional "id"). md: one document per # or ## section. txt: one document per paragraph.',
+      cause: options?.cause,
+    });
+    this.file = file;
+    this.line = line;
+  }
+}
+
+// ---- code execution -----------------------------------------------------------------------------
+
+/** codeexec.run cannot find the interpreter a language needs on the PATH rehearse runs with. */
+export class InterpreterMissingError extends RehearseError {
+  readonly language: string;
+
+  constructor(language: string, detail: string, install: string) {
+    super('INTERPRETER_MISSING', `codeexec.run cannot run ${language}: ${detail}`, {
+      hint: `${install} Then make sure it is on the PATH rehearse runs with (the code itself runs with PATH=/usr/local/bin:/usr/bin:/bin, but the interpreter is looked up on yours).`,
+    });
+    this.language = language;
+  }
+}
+
+/** codeexec.run could not start the code at all (the sandbox could not be written, the spawn failed). */
+export class CodeExecError extends RehearseError {
+  constructor(message: string, options?: RehearseErrorOptions) {
+    super('CODEEXEC_FAILED', `codeexec.run could not run the code: ${message}`, options);
+  }
+}

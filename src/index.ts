@@ -7,8 +7,8 @@ export { loadMocksFile, parseMocks } from './mocks/load.js';
 export * from './errors.js';
 
 export type { Bot, BotDefinition, BotInput } from './bots/types.js';
-export type { BotContext } from './invoke/context-types.js';
-export type { ActionDefinition, LiveContext, LiveOutcome, TokenUsage } from './actions/types.js';
+export type { BotContext, LlmStream } from './invoke/context-types.js';
+export type { ActionDefinition, LiveContext, LiveOutcome, LiveSettings, LlmSettings, ModelPrice, StreamDelta, TokenUsage } from './actions/types.js';
 export type { LlmMessage, LlmMessageOutput, LlmMessageParams, LlmTool, LlmToolCall, LlmStopReason, LlmResponseFormat } from './actions/llm-types.js';
 export type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from './actions/builtin-types.js';
 export type { KeyMaterial } from './cache/key.js';

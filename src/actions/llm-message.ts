@@ -1,6 +1,6 @@
 import { ActionParamsError } from '../errors.js';
-import { openAiChatExecutor } from '../live/llm/openai-chat.js';
-import type { ActionDefinition } from './types.js';
+import { runLlmMessage } from '../live/llm/run.js';
+import type { ActionDefinition, StreamDelta } from './types.js';
 import type { LlmMessageOutput, LlmMessageParams, LlmRole } from './llm-types.js';
 
 const roles: ReadonlySet<string> = new Set<LlmRole>(['system', 'user', 'assistant', 'tool']);
@@ -32,6 +32,10 @@ function validate(raw: unknown): LlmMessageParams {
   if (params.max_tokens !== undefined && (!Number.isInteger(params.max_tokens) || params.max_tokens <= 0)) {
     fail('"max_tokens" must be a positive integer.');
   }
+  if (params.provider !== undefined && params.provider !== 'openai' && params.provider !== 'anthropic') {
+    fail(`"provider" is ${JSON.stringify(params.provider)}; use "openai" (any OpenAI-compatible endpoint) or "anthropic".`);
+  }
+  if (params.stream !== undefined && typeof params.stream !== 'boolean') fail('"stream" must be true or false.');
   if (params.tools !== undefined && !Array.isArray(params.tools)) fail('"tools" must be a list of { name, description, parameters }.');
   return params as LlmMessageParams;
 }
@@ -60,16 +64,25 @@ function expandMockOutput(output: unknown): LlmMessageOutput {
   };
 }
 
+/** A whole answer as the pieces a stream would bring: words of the text, then each tool call in one piece. */
+function deltasOf(output: LlmMessageOutput): StreamDelta[] {
+  const deltas: StreamDelta[] = (output.content?.match(/\s*\S+\s*/g) ?? []).map((text) => ({ type: 'text', text }));
+  output.tool_calls.forEach((call, index) => deltas.push({ type: 'tool_call', index, id: call.id, name: call.name, arguments: call.arguments }));
+  return deltas;
+}
+
 export const llmMessageAction: ActionDefinition<LlmMessageParams, LlmMessageOutput> = {
   type: 'llm.message',
   description: 'One call to an LLM: messages in, a message (text and tool calls) out.',
   cachedByDefault: true,
   validate,
   normalize,
-  run: openAiChatExecutor.run,
+  run: runLlmMessage,
   expandMockOutput,
   exampleOutput: { content: 'The answer the model should give.' },
   usageOf: (output) => output.usage,
+  streams: (params) => params.stream === true,
+  deltasOf,
   messageOf: (output) => ({
     role: 'assistant',
     content: output.content,

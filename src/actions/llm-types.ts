@@ -45,6 +45,8 @@ export interface LlmMessageParams {
   response_format?: LlmResponseFormat;
   /** Streams from the provider when live; never part of the replay key. */
   stream?: boolean;
+  /** Which API serves the model; by default chosen from the model name (`claude-*` → anthropic). */
+  provider?: 'openai' | 'anthropic';
 }
 
 export type LlmStopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'stop_sequence' | 'content_filter';

@@ -29,6 +29,18 @@ export interface LiveSettings {
   datasets: readonly string[];
   /** Model prices: the built-in table with the config's `prices` over it. */
   prices: Readonly<Record<string, ModelPrice>>;
+  llm: LlmSettings;
+}
+
+export type LlmProviderName = 'openai' | 'anthropic';
+
+export interface LlmSettings {
+  /** Retries after a 429, a 5xx or a dropped connection. */
+  retries: number;
+  /** Per attempt, until the whole answer is read. */
+  timeoutMs: number;
+  /** Model-name prefixes and the provider that serves them, over the defaults (`claude` → anthropic). */
+  providers: Readonly<Record<string, LlmProviderName>>;
 }
 
 /** What a live executor may use; injected so that tests can pass their own. */
@@ -75,6 +87,10 @@ export interface ActionDefinition<Params = unknown, Output = unknown> {
   exampleOutput?: unknown;
   /** Tokens and cost of a mocked or replayed output, when the output itself carries them. */
   usageOf?(output: Output): TokenUsage | undefined;
+  /** Whether a call with these params streams its output (then replay and mocks emit its deltas too). */
+  streams?(params: Params): boolean;
+  /** The pieces a streamed output would arrive in, for replaying or mocking a stream nobody recorded. */
+  deltasOf?(output: Output): StreamDelta[];
   /** The message an output amounts to, for the run's messages (an LLM answer is a step of the conversation). */
   messageOf?(output: Output): StepMessage | undefined;
 }

@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import type { TokenUsage } from '../actions/types.js';
+import type { StreamDelta, TokenUsage } from '../actions/types.js';
 import { canonicalJson, replayKey, type KeyMaterial } from './key.js';
 import { diffParams, type ParamDifference } from './params-diff.js';
 import type { CacheBackend, CacheRow } from './types.js';
@@ -9,6 +9,8 @@ export interface CacheHit {
   usage: TokenUsage | undefined;
   /** What the recorded call cost: the saving of this hit. */
   costUsd: number;
+  /** The pieces it streamed in, when it was recorded from a stream. */
+  deltas: StreamDelta[] | undefined;
 }
 
 export interface Recording {
@@ -16,6 +18,7 @@ export interface Recording {
   usage: TokenUsage | undefined;
   costUsd: number;
   durationMs: number;
+  deltas: StreamDelta[] | undefined;
 }
 
 export interface NearestEntry {
@@ -53,6 +56,7 @@ export class ReplayCache {
       output: JSON.parse(row.output) as unknown,
       usage: row.usage === null ? undefined : (JSON.parse(row.usage) as TokenUsage),
       costUsd: row.cost_usd,
+      deltas: row.deltas === null ? undefined : (JSON.parse(row.deltas) as StreamDelta[]),
     };
   }
 
@@ -71,6 +75,7 @@ export class ReplayCache {
       cost_usd: recording.costUsd,
       duration_ms: recording.durationMs,
       created_at: new Date().toISOString(),
+      deltas: recording.deltas?.length ? JSON.stringify(recording.deltas) : null,
     });
   }
 

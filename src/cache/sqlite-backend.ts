@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { CacheFileError } from '../errors.js';
 import type { CacheBackend, CacheListFilter, CacheRow, StoredOutcome } from './types.js';
 
-export const cacheSchemaVersion = 1;
+/** 2 added `deltas`. A version-1 file is read as it is and upgraded on its first write. */
+export const cacheSchemaVersion = 2;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -22,13 +23,14 @@ CREATE TABLE IF NOT EXISTS entries (
   cost_usd REAL NOT NULL DEFAULT 0,
   duration_ms REAL NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
+  deltas TEXT,
   PRIMARY KEY (org, key)
 );
 CREATE INDEX IF NOT EXISTS entries_by_bot ON entries (org, bot_id, action_type);
 `;
 
 const columns =
-  'org, key, bot_id, bot_version, action_type, params, occurrence, output, status, usage, cost_usd, duration_ms, created_at';
+  'org, key, bot_id, bot_version, action_type, params, occurrence, output, status, usage, cost_usd, duration_ms, created_at, deltas';
 
 
 /**
@@ -43,6 +45,8 @@ export class SqliteCacheBackend implements CacheBackend {
   private wrote = false;
   /** A SQLite file with no tables yet: read as an empty cache until the first save creates the schema. */
   private empty = false;
+  /** Whether the file has the `deltas` column (schema 2); reading never adds it. */
+  private hasDeltas = true;
   private findStatement: Database.Statement<[string, string], StoredOutcome> | undefined;
   private upsertStatement: Database.Statement | undefined;
 
@@ -53,7 +57,9 @@ export class SqliteCacheBackend implements CacheBackend {
   find(org: string, key: string): StoredOutcome | undefined {
     const db = this.reader();
     if (!db || this.empty) return undefined;
-    this.findStatement ??= db.prepare<[string, string], StoredOutcome>('SELECT output, status, usage, cost_usd FROM entries WHERE org = ? AND key = ?');
+    this.findStatement ??= db.prepare<[string, string], StoredOutcome>(
+      `SELECT output, status, usage, cost_usd, ${this.hasDeltas ? 'deltas' : 'NULL AS deltas'} FROM entries WHERE org = ? AND key = ?`,
+    );
     return this.findStatement.get(org, key);
   }
 
@@ -66,7 +72,7 @@ export class SqliteCacheBackend implements CacheBackend {
     if (filter.actionType !== undefined) (where.push('action_type = ?'), values.push(filter.actionType));
     const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
     return db
-      .prepare<unknown[], CacheRow>(`SELECT ${columns} FROM entries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, key${limit}`)
+      .prepare<unknown[], CacheRow>(`SELECT ${this.hasDeltas ? columns : columns.replace('deltas', 'NULL AS deltas')} FROM entries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, key${limit}`)
       .all(...values);
   }
 
@@ -78,11 +84,11 @@ export class SqliteCacheBackend implements CacheBackend {
   saveAll(rows: Iterable<CacheRow>): void {
     const db = this.writer();
     this.upsertStatement ??= db.prepare(
-      `INSERT INTO entries (${columns}) VALUES (@org, @key, @bot_id, @bot_version, @action_type, @params, @occurrence, @output, @status, @usage, @cost_usd, @duration_ms, @created_at)
+      `INSERT INTO entries (${columns}) VALUES (@org, @key, @bot_id, @bot_version, @action_type, @params, @occurrence, @output, @status, @usage, @cost_usd, @duration_ms, @created_at, @deltas)
        ON CONFLICT (org, key) DO UPDATE SET bot_id = excluded.bot_id, bot_version = excluded.bot_version,
          action_type = excluded.action_type, params = excluded.params, occurrence = excluded.occurrence,
          output = excluded.output, status = excluded.status, usage = excluded.usage, cost_usd = excluded.cost_usd,
-         duration_ms = excluded.duration_ms, created_at = excluded.created_at`,
+         duration_ms = excluded.duration_ms, created_at = excluded.created_at, deltas = excluded.deltas`,
     );
     const upsert = this.upsertStatement;
     db.transaction(() => {
@@ -146,7 +152,11 @@ export class SqliteCacheBackend implements CacheBackend {
     try {
       db.pragma('journal_mode = WAL');
       db.exec(schema);
-      db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(cacheSchemaVersion));
+      if (!this.hasDeltas) db.exec('ALTER TABLE entries ADD COLUMN deltas TEXT');
+      db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(
+        String(cacheSchemaVersion),
+      );
+      this.hasDeltas = true;
     } catch (error) {
       throw new CacheFileError(this.path, `it could not be prepared for writing (${(error as Error).message}).`, { cause: error });
     }
@@ -177,6 +187,7 @@ export class SqliteCacheBackend implements CacheBackend {
       throw new CacheFileError(this.path, `it is not a SQLite database (${(error as Error).message}).`, { cause: error });
     }
     this.empty = tables.length === 0; // a new, empty file: the writer creates the schema
+    this.hasDeltas = true;
     if (this.empty) return;
     if (!tables.includes('entries') || !tables.includes('meta')) {
       db.close();
@@ -193,5 +204,6 @@ export class SqliteCacheBackend implements CacheBackend {
         hint: 'Upgrade rehearse (npm install rehearse@latest) to read this cache.',
       });
     }
+    this.hasDeltas = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'entries\')').all().some((column) => column.name === 'deltas');
   }
 }

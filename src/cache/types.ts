@@ -17,10 +17,12 @@ export interface CacheRow {
   duration_ms: number;
   /** ISO 8601. */
   created_at: string;
+  /** JSON text of the pieces a streamed call arrived in, or null when it was not streamed. */
+  deltas: string | null;
 }
 
 /** The columns a replay hit needs; reading only these keeps the large `params` text off the hot path. */
-export type StoredOutcome = Pick<CacheRow, 'output' | 'status' | 'usage' | 'cost_usd'>;
+export type StoredOutcome = Pick<CacheRow, 'output' | 'status' | 'usage' | 'cost_usd' | 'deltas'>;
 
 export interface CacheListFilter {
   botId?: string;

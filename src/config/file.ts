@@ -25,6 +25,14 @@ const configFile = z.strictObject({
   state: z.strictObject({ path: z.string().min(1).optional() }).optional(),
   /** Where `datasets: ['slug']` finds `<slug>.jsonl|csv|md|txt`. */
   datasets: z.strictObject({ dir: z.string().min(1).optional() }).optional(),
+  llm: z
+    .strictObject({
+      retries: z.number().int().min(0).max(10).optional(),
+      timeoutMs: z.number().int().positive().max(600_000).optional(),
+      /** Model-name prefix → provider, e.g. { "llama": "openai", "claude": "anthropic" }. */
+      providers: z.record(z.string().min(1), z.enum(['openai', 'anthropic'])).optional(),
+    })
+    .optional(),
   /** Model prices in US dollars per million tokens, over the built-in table. */
   prices: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })).optional(),
 });
@@ -55,7 +63,7 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, state.path, datasets.dir, prices.',
+      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers.',
     });
   }
   return { root: resolve(file, '..'), file, config: checked.data };

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { ModelPrice } from '../actions/types.js';
+import type { LlmSettings, ModelPrice } from '../actions/types.js';
+import { defaultProviders } from '../live/llm/select.js';
 import { defaultPrices } from '../live/llm/prices.js';
 import { loadConfigFile } from './file.js';
 
@@ -39,6 +40,7 @@ export interface ResolvedConfig {
   statePath: string;
   datasetsDir: string;
   prices: Readonly<Record<string, ModelPrice>>;
+  llm: LlmSettings;
 }
 
 export function parseMode(value: string, source: string): ModeName {
@@ -89,5 +91,10 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     statePath: env.REHEARSE_STATE ? resolve(cwd, env.REHEARSE_STATE) : resolve(root, config.state?.path ?? defaultStatePath),
     datasetsDir: resolve(root, config.datasets?.dir ?? defaultDatasetsDir),
     prices: { ...defaultPrices, ...config.prices },
+    llm: {
+      retries: config.llm?.retries ?? 2,
+      timeoutMs: config.llm?.timeoutMs ?? 60_000,
+      providers: { ...defaultProviders, ...config.llm?.providers },
+    },
   };
 }

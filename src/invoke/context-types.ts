@@ -1,11 +1,17 @@
 import type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from '../actions/builtin-types.js';
 import type { LlmMessageOutput, LlmMessageParams } from '../actions/llm-types.js';
+import type { StreamDelta } from '../actions/types.js';
 import type { ModeName } from '../config/resolve.js';
 
 /**
  * What a bot's run(input, ctx) may use. Every action goes through here, and the mode decides where
  * its result comes from: the bot's code is the same live, in replay and in manual mode.
  */
+export interface LlmStream extends AsyncIterable<StreamDelta> {
+  /** The whole answer, once the stream has ended. */
+  output: Promise<LlmMessageOutput>;
+}
+
 export interface BotContext {
   readonly invocationId: string;
   readonly sessionId: string;
@@ -14,7 +20,11 @@ export interface BotContext {
   readonly bot: { readonly key: string; readonly version: string };
   /** Aborted when the invocation times out or is cancelled; pass it to your own slow work. */
   readonly signal: AbortSignal;
-  readonly llm: { message(params: LlmMessageParams): Promise<LlmMessageOutput> };
+  readonly llm: {
+    message(params: LlmMessageParams): Promise<LlmMessageOutput>;
+    /** The same call, streamed: its pieces as they arrive (live) or as recorded (replay, mocks), then `output`. */
+    stream(params: LlmMessageParams): LlmStream;
+  };
   readonly codeexec: { run(params: CodeExecParams): Promise<CodeExecOutput> };
   readonly memory: {
     search(params: MemorySearchParams): Promise<MemorySearchOutput>;

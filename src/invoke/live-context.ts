@@ -38,6 +38,7 @@ export function createLiveContext(fields: {
       datasetsDir: config.datasetsDir,
       datasets: fields.datasets,
       prices: config.prices,
+      llm: config.llm,
     },
     warn(message) {
       if (warned.has(message)) return;

@@ -1,3 +1,4 @@
+import { AsyncQueue } from './async-queue.js';
 import { EventLog } from './events.js';
 import type { InvokeResult, InvokeStream, StreamItem } from './types.js';
 
@@ -7,45 +8,15 @@ import type { InvokeResult, InvokeStream, StreamItem } from './types.js';
  */
 export function streamInvocation(start: (events: EventLog) => Promise<InvokeResult>): InvokeStream {
   const events = new EventLog();
-  const queue: StreamItem[] = [];
-  let wake: (() => void) | undefined;
-  let finished = false;
-  let failure: { error: unknown } | undefined;
-
-  const push = (item: StreamItem) => {
-    queue.push(item);
-    wake?.();
-  };
-  events.subscribe(push);
+  const queue = new AsyncQueue<StreamItem>();
+  events.subscribe((event) => queue.push(event));
   const result = start(events);
   result.then(
     (value) => {
-      push({ type: 'result', result: value });
-      finished = true;
-      wake?.();
+      queue.push({ type: 'result', result: value });
+      queue.end();
     },
-    (error: unknown) => {
-      failure = { error };
-      finished = true;
-      wake?.();
-    },
+    (error: unknown) => queue.fail(error),
   );
-  // The caller may only iterate; an unobserved rejection must not crash the process.
-  result.catch(() => undefined);
-
-  async function* iterate(): AsyncGenerator<StreamItem> {
-    for (;;) {
-      const item = queue.shift();
-      if (item) {
-        yield item;
-        continue;
-      }
-      if (failure) throw failure.error;
-      if (finished) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  }
-
-  return { result, [Symbol.asyncIterator]: iterate };
+  return { result, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
 }

@@ -50,7 +50,8 @@ export class Dispatcher {
     private readonly events: EventLog,
   ) {}
 
-  async perform(type: string, rawParams: unknown, bot: ActionBot): Promise<unknown> {
+  /** `onDelta` also gets each streamed piece of this action's output (ctx.llm.stream reads them so). */
+  async perform(type: string, rawParams: unknown, bot: ActionBot, onDelta?: (delta: StreamDelta) => void): Promise<unknown> {
     // After a timeout or a cancel, a bot that goes on gets no more results.
     if (this.run.live.signal.aborted) throw this.run.live.signal.reason;
     const definition = findAction(type);
@@ -72,8 +73,10 @@ export class Dispatcher {
       });
 
     try {
-      const emitDelta = (delta: StreamDelta) =>
+      const emitDelta = (delta: StreamDelta) => {
         this.events.emit({ type: 'action.delta', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, delta });
+        onDelta?.(delta);
+      };
       const outcome = await this.mode.perform({ definition, params, bot, emitDelta }, this.run);
       this.count(outcome.source, outcome.recorded === true, outcome.savedCostUsd ?? 0);
       this.usage.inputTokens += outcome.usage?.input_tokens ?? 0;

@@ -1,10 +1,12 @@
 import { ActionFailedError } from '../errors.js';
+import { replayStream } from './stream-replay.js';
 import type { ModeStrategy } from './types.js';
 
 /** Serves every action from the developer's mocks; a missing mock is an error, never a live call. */
 export const manualMode: ModeStrategy = {
   name: 'manual',
-  async perform({ definition, params }, run) {
+  async perform(call, run) {
+    const { definition, params } = call;
     if (!run.mocks) throw new Error('manual mode was started without a mock server'); // invoke() always makes one
     const { response } = await run.mocks.serve(definition.type, params, definition.exampleOutput);
     if (response.status === 'error') {
@@ -12,6 +14,7 @@ export const manualMode: ModeStrategy = {
       throw new ActionFailedError(definition.type, 'mock', error.message, error.code ? { hint: `error code: ${error.code}` } : {});
     }
     const output = definition.expandMockOutput ? definition.expandMockOutput(response.output) : response.output;
+    replayStream(call, output, undefined);
     return {
       source: 'mock',
       output,

@@ -1,5 +1,7 @@
 import type { KeyMaterial } from '../cache/key.js';
+import type { StreamDelta } from '../actions/types.js';
 import { performLive } from './live.js';
+import { replayStream } from './stream-replay.js';
 import { strictMissError } from './strict-miss.js';
 import type { ActionCall, ModeOutcome, ModeStrategy, RunState } from './types.js';
 
@@ -54,17 +56,26 @@ export const replayMode: ModeStrategy = {
 
     if (!run.refresh) {
       const hit = cache.find(key);
-      if (hit) return { source: 'cache', output: hit.output, usage: hit.usage, costUsd: 0, cacheKey: key, savedCostUsd: hit.costUsd };
+      if (hit) {
+        replayStream(call, hit.output, hit.deltas);
+        return { source: 'cache', output: hit.output, usage: hit.usage, costUsd: 0, cacheKey: key, savedCostUsd: hit.costUsd };
+      }
       if (run.strict) throw strictMissError(cache, bot, definition.type, key, material.parameters, run);
     }
 
     const started = performance.now();
-    const live = await performLive(call, run); // a live error propagates: nothing is recorded
+    const deltas: StreamDelta[] = [];
+    const emitDelta = (delta: StreamDelta) => {
+      deltas.push(delta);
+      call.emitDelta(delta);
+    };
+    const live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
     cache.record(material, key, {
       output: live.output,
       usage: live.usage,
       costUsd: live.costUsd,
       durationMs: Math.round(performance.now() - started),
+      deltas,
     });
     return { ...live, cacheKey: key, recorded: true };
   },

@@ -64,6 +64,7 @@ function seed(): void {
           cost_usd: 0.0002,
           duration_ms: 800,
           created_at: '2026-11-23T00:00:00.000Z',
+          deltas: null,
         };
       }
     })(),

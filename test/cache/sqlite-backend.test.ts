@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cacheSchemaVersion } from '../../src/cache/sqlite-backend.js';
 import { defineBot, invoke, type InvokeOptions } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath, tempDir } from '../support/temp.js';
@@ -88,7 +89,7 @@ describe('the SQLite cache file', () => {
       const primaryKey = info.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name);
       expect(primaryKey).toEqual(['org', 'key']);
 
-      expect(db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get()).toEqual({ value: '1' });
+      expect(db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get()).toEqual({ value: String(cacheSchemaVersion) });
 
       const row = db.prepare('SELECT * FROM entries').get() as Record<string, unknown>;
       expect(row).toMatchObject({ org: 'default', bot_id: 'backend-bot', bot_version: 'v1', action_type: 'llm.message', occurrence: 0, status: 'success' });
@@ -203,6 +204,41 @@ describe('the SQLite cache file', () => {
       expect(db.prepare('SELECT count(*) AS n FROM entries').get()).toEqual({ n: 1 });
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('a cache file of schema 1 (before recorded stream pieces)', () => {
+  it('is replayed without being changed, and upgraded to the current schema by its first recording', async () => {
+    const cachePath = tempCachePath();
+    const db = new Database(cachePath);
+    db.exec(`CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema_version', '1');
+      CREATE TABLE entries (org TEXT NOT NULL, key TEXT NOT NULL, bot_id TEXT NOT NULL, bot_version TEXT NOT NULL,
+        action_type TEXT NOT NULL, params TEXT NOT NULL, occurrence INTEGER NOT NULL DEFAULT 0, output TEXT NOT NULL,
+        status TEXT NOT NULL, usage TEXT, cost_usd REAL NOT NULL DEFAULT 0, duration_ms REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL, PRIMARY KEY (org, key));`);
+    db.close();
+    const server = await startOpenAIServer();
+    try {
+      const bot = defineBot({ key: 'old-file-bot', version: 'v1', run: (input, ctx) => ctx.llm.message({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: input.prompt }] }) });
+      const options = { input: 'hello', mode: 'replay' as const, cachePath, env: { OPENAI_BASE_URL: server.url } };
+      const before = readFileSync(cachePath);
+      expect((await invoke(bot, { ...options, strict: true })).error?.code).toBe('CACHE_STRICT_MISS');
+      expect(readFileSync(cachePath).equals(before)).toBe(true);
+      const recorded = await invoke(bot, options);
+      expect(recorded.cache.recorded).toBe(1);
+      const replayed = await invoke(bot, { ...options, strict: true });
+      expect(replayed.cache.hits).toBe(1);
+      const upgraded = new Database(cachePath, { readonly: true });
+      try {
+        expect(upgraded.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get()).toEqual({ value: String(cacheSchemaVersion) });
+        expect(upgraded.prepare("SELECT name FROM pragma_table_info('entries') WHERE name = 'deltas'").get()).toEqual({ name: 'deltas' });
+      } finally {
+        upgraded.close();
+      }
+    } finally {
+      await server.close();
     }
   });
 });

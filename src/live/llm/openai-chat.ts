@@ -1,9 +1,9 @@
-import { request } from 'undici';
-import { ConfigError, MissingApiKeyError, ProviderError, ProviderUnreachableError } from '../../errors.js';
-import type { LiveContext, LiveOutcome } from '../../actions/types.js';
+import type { LiveContext } from '../../actions/types.js';
 import type { LlmMessageOutput, LlmMessageParams, LlmStopReason, LlmToolCall } from '../../actions/llm-types.js';
-import { agentFor } from '../http.js';
-import { costOf, priceOf } from './prices.js';
+import { ConfigError, MissingApiKeyError, ProviderError, ProviderStreamError } from '../../errors.js';
+import { parseStreamPayload, readStream, type LlmProvider } from './provider.js';
+import { parseServerSentEvents } from './sse.js';
+import { postToProvider } from './transport.js';
 
 const provider = 'OpenAI-compatible endpoint';
 const defaultBaseUrl = 'https://api.openai.com/v1';
@@ -14,7 +14,20 @@ interface ChatCompletion {
     message?: { content?: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> };
     finish_reason?: string | null;
   }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+}
+
+interface ChatCompletionChunk {
+  model?: string;
+  error?: { message?: string };
+  choices?: Array<{
+    delta?: {
+      content?: string | null;
+      tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }>;
+    };
+    finish_reason?: string | null;
+  }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
 function endpointFrom(env: LiveContext['env']): { url: URL; apiKey: string | undefined } {
@@ -68,6 +81,8 @@ export function toChatRequest(params: LlmMessageParams): Record<string, unknown>
     ...(toolChoice !== undefined && {
       tool_choice: typeof toolChoice === 'string' ? toolChoice : { type: 'function', function: { name: toolChoice.name } },
     }),
+    // Usage arrives in a stream only when asked for.
+    ...(params.stream && { stream: true, stream_options: { include_usage: true } }),
   };
 }
 
@@ -78,6 +93,10 @@ const stopReasons: Record<string, LlmStopReason> = {
   function_call: 'tool_use',
   content_filter: 'content_filter',
 };
+
+function usageOf(usage: ChatCompletion['usage']): LlmMessageOutput['usage'] {
+  return { input_tokens: usage?.prompt_tokens ?? 0, output_tokens: usage?.completion_tokens ?? 0 };
+}
 
 export function fromChatCompletion(body: ChatCompletion, requestedModel: string): LlmMessageOutput {
   const choice = body.choices?.[0];
@@ -92,22 +111,55 @@ export function fromChatCompletion(body: ChatCompletion, requestedModel: string)
     tool_calls: toolCalls,
     stop_reason: stopReasons[choice.finish_reason ?? 'stop'] ?? 'end_turn',
     model: body.model ?? requestedModel,
-    usage: { input_tokens: body.usage?.prompt_tokens ?? 0, output_tokens: body.usage?.completion_tokens ?? 0 },
+    usage: usageOf(body.usage),
   };
 }
 
-/** The provider's own words from an error body, whatever shape it came in. */
-function providerMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-    if (typeof parsed.error === 'string') return parsed.error;
-    if (parsed.error?.message) return parsed.error.message;
-    if (parsed.message) return parsed.message;
-  } catch {
-    // not JSON: fall through to the raw text
+/** Adds up `chat.completion.chunk`s (text pieces, tool-call pieces by index) into one answer. */
+async function readChatStream(body: AsyncIterable<Uint8Array>, params: LlmMessageParams, live: LiveContext): Promise<LlmMessageOutput> {
+  let content: string | null = null;
+  const toolCalls: LlmToolCall[] = [];
+  let finishReason: string | null | undefined;
+  let usage: ChatCompletionChunk['usage'];
+  let model: string | undefined;
+  for await (const event of parseServerSentEvents(body)) {
+    if (event.data === '[DONE]') {
+      return {
+        content,
+        tool_calls: toolCalls,
+        stop_reason: stopReasons[finishReason ?? 'stop'] ?? 'end_turn',
+        model: model ?? params.model,
+        usage: usageOf(usage),
+      };
+    }
+    const chunk = parseStreamPayload<ChatCompletionChunk>(provider, event.data);
+    if (chunk.error) throw new ProviderStreamError(provider, chunk.error.message ?? 'an error event');
+    model ??= chunk.model;
+    if (chunk.usage) usage = chunk.usage;
+    const choice = chunk.choices?.[0];
+    if (!choice) continue;
+    if (choice.finish_reason) finishReason = choice.finish_reason;
+    const text = choice.delta?.content;
+    if (text) {
+      content = (content ?? '') + text;
+      live.emitDelta({ type: 'text', text });
+    }
+    for (const piece of choice.delta?.tool_calls ?? []) {
+      const call = (toolCalls[piece.index] ??= { id: '', name: '', arguments: '' });
+      if (piece.id) call.id = piece.id;
+      if (piece.function?.name) call.name += piece.function.name;
+      const pieceArguments = piece.function?.arguments ?? '';
+      call.arguments += pieceArguments;
+      live.emitDelta({
+        type: 'tool_call',
+        index: piece.index,
+        ...(piece.id && { id: piece.id }),
+        ...(piece.function?.name && { name: piece.function.name }),
+        arguments: pieceArguments,
+      });
+    }
   }
-  const trimmed = text.trim();
-  return trimmed ? trimmed.slice(0, 500) : '(empty body)';
+  throw new ProviderStreamError(provider, 'it ended before "data: [DONE]"');
 }
 
 function hintFor(status: number): string | undefined {
@@ -118,38 +170,24 @@ function hintFor(status: number): string | undefined {
   return undefined;
 }
 
-async function run(params: LlmMessageParams, live: LiveContext): Promise<LiveOutcome<LlmMessageOutput>> {
-  const { url, apiKey } = endpointFrom(live.env);
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-
-  let response;
-  try {
-    response = await request(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(toChatRequest(params)),
-      dispatcher: agentFor(url),
-      signal: live.signal,
-    });
-  } catch (error) {
-    if (live.signal.aborted) throw error;
-    throw new ProviderUnreachableError(provider, url.origin + url.pathname, error);
-  }
-  const text = await response.body.text();
-  if (response.statusCode < 200 || response.statusCode >= 300) {
-    throw new ProviderError(provider, response.statusCode, providerMessage(text), hintFor(response.statusCode));
-  }
-  let body: ChatCompletion;
-  try {
-    body = JSON.parse(text) as ChatCompletion;
-  } catch {
-    throw new ProviderError(provider, response.statusCode, `the answer is not JSON: ${text.slice(0, 200)}`);
-  }
-  const output = fromChatCompletion(body, params.model);
-  const price = priceOf(output.model) ?? priceOf(params.model);
-  if (!price) live.warn(`No price known for model "${output.model}"; its calls count as $0.`);
-  return { output, usage: output.usage, costUsd: price ? costOf(price, output.usage) : 0 };
-}
-
-export const openAiChatExecutor = { run };
+export const openAiChatProvider: LlmProvider = {
+  name: provider,
+  async generate(params, live, settings) {
+    const { url, apiKey } = endpointFrom(live.env);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: params.stream ? 'text/event-stream' : 'application/json',
+      ...(apiKey && { authorization: `Bearer ${apiKey}` }),
+    };
+    const response = await postToProvider({ provider, url, headers, body: toChatRequest(params), hintFor }, live, settings);
+    if (params.stream) return readStream(provider, live, () => readChatStream(response.body, params, live));
+    const text = await readStream(provider, live, () => response.body.text());
+    let body: ChatCompletion;
+    try {
+      body = JSON.parse(text) as ChatCompletion;
+    } catch {
+      throw new ProviderError(provider, response.statusCode, `the answer is not JSON: ${text.slice(0, 200)}`);
+    }
+    return fromChatCompletion(body, params.model);
+  },
+};
