@@ -14,5 +14,5 @@ export type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, 
 export type { KeyMaterial } from './cache/key.js';
 export type { Mocks, MockSpec, MockRule, MockResponse, MockFunction, MockCall, ParamsMatcher } from './mocks/types.js';
 export type { ModeName } from './config/resolve.js';
-export type { ActionSource, RehearseEvent, RunMessage, ErrorInfo } from './invoke/events.js';
+export type { ActionSource, ActionCompletedEvent, ActionDeltaEvent, ActionStartedEvent, RehearseEvent, RunMessage, ErrorInfo } from './invoke/events.js';
 export type { InvokeOptions, StreamingInvokeOptions, InvokeResult, InvokeStream, StreamItem, OutputFormat, JsonSummary, CacheSummary } from './invoke/types.js';
