@@ -9,8 +9,8 @@ export interface CacheHit {
   usage: TokenUsage | undefined;
   /** What the recorded call cost: the saving of this hit. */
   costUsd: number;
-  /** The pieces it streamed in, when it was recorded from a stream. */
-  deltas: StreamDelta[] | undefined;
+  /** The pieces it streamed in, when it was recorded from a stream; parsed only when a streamed call asks. */
+  deltas(): StreamDelta[] | undefined;
 }
 
 export interface Recording {
@@ -56,7 +56,7 @@ export class ReplayCache {
       output: JSON.parse(row.output) as unknown,
       usage: row.usage === null ? undefined : (JSON.parse(row.usage) as TokenUsage),
       costUsd: row.cost_usd,
-      deltas: row.deltas === null ? undefined : (JSON.parse(row.deltas) as StreamDelta[]),
+      deltas: () => (row.deltas === null ? undefined : (JSON.parse(row.deltas) as StreamDelta[])),
     };
   }
 

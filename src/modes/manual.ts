@@ -14,7 +14,7 @@ export const manualMode: ModeStrategy = {
       throw new ActionFailedError(definition.type, 'mock', error.message, error.code ? { hint: `error code: ${error.code}` } : {});
     }
     const output = definition.expandMockOutput ? definition.expandMockOutput(response.output) : response.output;
-    replayStream(call, output, undefined);
+    replayStream(call, output);
     return {
       source: 'mock',
       output,
