@@ -263,4 +263,31 @@ describe('the fake OpenAI server, through the official openai client', () => {
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]?.headers['x-stainless-retry-count']).toBe('1');
   });
+
+  it('reset surfaces as OpenAI.APIConnectionError', async () => {
+    const server = await start();
+    server.enqueue({ kind: 'reset' });
+    const error = await clientFor(server)
+      .chat.completions.create({ model: 'gpt-4o-mini', messages })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
+  });
+
+  it('a cut stream makes the iteration throw after the first content arrived', async () => {
+    const server = await start();
+    server.enqueue({ kind: 'cut', content: 'The capital of France is Paris.', afterChunks: 3 });
+    const stream = await clientFor(server).chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    let text = '';
+    const error = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(text).toBe('The capital ');
+  });
 });

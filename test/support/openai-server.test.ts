@@ -321,6 +321,54 @@ describe('fake OpenAI server', () => {
     });
   });
 
+  it('reset drops the connection without an answer: fetch rejects, and the next request is answered', async () => {
+    await withServer(async (server) => {
+      server.enqueue({ kind: 'reset' });
+      await expect(post(server, { model: 'm', messages })).rejects.toThrow();
+      expect(server.requests).toHaveLength(1);
+      const next = await post(server, { model: 'm', messages });
+      expect(next.status).toBe(200);
+    });
+  });
+
+  it('cut on a stream delivers the first chunks, then reading the body fails', async () => {
+    await withServer(async (server) => {
+      server.enqueue({ kind: 'cut', content: 'The capital of France is Paris.', afterChunks: 3 });
+      const response = await post(server, { model: 'gpt-4o-mini', messages, stream: true });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/event-stream');
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      const failure = await (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return undefined;
+          received += decoder.decode(value, { stream: true });
+        }
+      })().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error); // not a clean end of stream
+      const chunks = sseEvents(received).map((payload) => JSON.parse(payload) as Chunk);
+      expect(chunks).toHaveLength(3); // the role chunk and two content pieces, no finish chunk, no [DONE]
+      expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: '' });
+      expect(accumulate(chunks).content).toBe('The capital ');
+      expect(chunks[0]?.id).toBe('chatcmpl-fake000001');
+    });
+  });
+
+  it('cut on a non-streaming request sends the headers and half the JSON, then reading the body fails', async () => {
+    await withServer(async (server) => {
+      server.enqueue({ kind: 'cut', content: 'The capital of France is Paris.', afterChunks: 0 });
+      const response = await post(server, { model: 'gpt-4o-mini', messages });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      await expect(response.text()).rejects.toThrow();
+      // The server stays usable, and the cut answer used a completion id.
+      const next = (await (await post(server, { model: 'm', messages })).json()) as { id: string };
+      expect(next.id).toBe('chatcmpl-fake000002');
+    });
+  });
+
   it('close() finishes while a hung request is open, and the client sees the connection drop', async () => {
     const server = await startOpenAIServer({ handler: () => ({ kind: 'hang' }) });
     const pending = post(server, { model: 'm', messages }).then(

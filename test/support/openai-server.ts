@@ -4,7 +4,9 @@
  * It answers in OpenAI's wire format (see /work/shared/WIRE.md, "OpenAI Chat Completions"): the
  * `chat.completion` JSON object, the `chat.completion.chunk` SSE stream ending in `data: [DONE]`, and
  * OpenAI-shaped error bodies. Answers are deterministic (fixed `created`, counter-based ids, token counts
- * derived from text lengths) so recorded caches and snapshots stay stable across runs.
+ * derived from text lengths) so recorded caches and snapshots stay stable across runs. Besides answers and
+ * errors it can fake transport faults: a dropped connection (`reset`), an answer cut off mid-body (`cut`)
+ * and a request never answered (`hang`).
  *
  * Only node:http is used; the server listens on 127.0.0.1 on a random port.
  */
@@ -32,6 +34,13 @@ export type ChatReply =
     }
   | { kind: 'error'; status: number; message: string; type?: string; code?: string | null; headers?: Record<string, string> }
   | { kind: 'raw'; status: number; headers?: Record<string, string>; body: string } // anything else, e.g. a non-JSON body
+  | { kind: 'reset' } // destroy the connection (TCP reset) without answering: the client sees a dropped connection
+  /**
+   * A text answer whose connection is destroyed part way: for a streaming request after `afterChunks` SSE
+   * chunks (`data: [DONE]` counts as one); for a non-streaming one after the headers (with the full
+   * content-length) and half the JSON.
+   */
+  | { kind: 'cut'; content: string; afterChunks: number }
   | { kind: 'hang' }; // accept the request and never answer (for timeout tests); must not keep close() from finishing
 
 export type ChatHandler = (request: ChatRequest) => ChatReply | Promise<ChatReply>;
@@ -135,6 +144,23 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
       case 'hang':
         // Never answer; close() destroys the socket.
         return;
+      case 'reset':
+        req.socket.resetAndDestroy();
+        return;
+      case 'cut': {
+        completions += 1;
+        const completion = completionParts({ kind: 'message', content: reply.content }, request, completions);
+        if (request.body?.stream === true) {
+          const includeUsage = request.body?.stream_options?.include_usage === true;
+          await sendChunks(res, streamChunks(completion, includeUsage).slice(0, Math.max(0, reply.afterChunks)));
+        } else {
+          const text = JSON.stringify(completionObject(completion));
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          await write(res, text.slice(0, Math.floor(text.length / 2)));
+        }
+        res.destroy();
+        return;
+      }
       case 'error':
         sendError(res, reply);
         return;
@@ -148,20 +174,10 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
           await sleepUnlessClosed(reply.delayMs, res);
           if (res.destroyed) return;
         }
-        const completion: CompletionParts = {
-          id: `chatcmpl-fake${String(completions).padStart(6, '0')}`,
-          model: reply.model ?? (typeof request.body?.model === 'string' ? request.body.model : DEFAULT_MODEL),
-          content: reply.content !== undefined ? reply.content : reply.toolCalls?.length ? null : '',
-          toolCalls: (reply.toolCalls ?? []).map((call, index) => ({
-            id: call.id ?? `call_fake${String(completions).padStart(6, '0')}_${index}`,
-            type: 'function' as const,
-            function: { name: call.name, arguments: call.arguments },
-          })),
-          finishReason: reply.finishReason ?? (reply.toolCalls?.length ? 'tool_calls' : 'stop'),
-          usage: computeUsage(reply, request),
-        };
+        const completion = completionParts(reply, request, completions);
         if (request.body?.stream === true) {
-          await sendStream(res, completion, request.body?.stream_options?.include_usage === true);
+          await sendChunks(res, streamChunks(completion, request.body?.stream_options?.include_usage === true));
+          res.end();
         } else {
           sendJson(res, 200, completionObject(completion));
         }
@@ -248,6 +264,21 @@ interface CompletionParts {
   usage: Usage;
 }
 
+function completionParts(reply: MessageReply, request: ChatRequest, counter: number): CompletionParts {
+  return {
+    id: `chatcmpl-fake${String(counter).padStart(6, '0')}`,
+    model: reply.model ?? (typeof request.body?.model === 'string' ? request.body.model : DEFAULT_MODEL),
+    content: reply.content !== undefined ? reply.content : reply.toolCalls?.length ? null : '',
+    toolCalls: (reply.toolCalls ?? []).map((call, index) => ({
+      id: call.id ?? `call_fake${String(counter).padStart(6, '0')}_${index}`,
+      type: 'function' as const,
+      function: { name: call.name, arguments: call.arguments },
+    })),
+    finishReason: reply.finishReason ?? (reply.toolCalls?.length ? 'tool_calls' : 'stop'),
+    usage: computeUsage(reply, request),
+  };
+}
+
 function completionObject(c: CompletionParts): object {
   return {
     id: c.id,
@@ -272,12 +303,10 @@ function completionObject(c: CompletionParts): object {
 }
 
 /**
- * Streams the completion as `chat.completion.chunk` events: role chunk, content pieces, tool-call deltas,
- * the finish chunk, the usage chunk (only when asked for), then `data: [DONE]`.
+ * The completion as `chat.completion.chunk` SSE events: role chunk, content pieces, tool-call deltas, the
+ * finish chunk, the usage chunk (only when asked for), then `data: [DONE]`.
  */
-async function sendStream(res: ServerResponse, c: CompletionParts, includeUsage: boolean): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-
+function streamChunks(c: CompletionParts, includeUsage: boolean): string[] {
   const chunk = (choices: object[], usage?: Usage): string => {
     const body: Record<string, unknown> = { id: c.id, object: 'chat.completion.chunk', created: CREATED, model: c.model, choices };
     // OpenAI documents that with include_usage every chunk carries `usage`, null except in the last one.
@@ -302,12 +331,18 @@ async function sendStream(res: ServerResponse, c: CompletionParts, includeUsage:
   events.push(deltaChunk({}, c.finishReason));
   if (includeUsage) events.push(chunk([], c.usage));
   events.push('data: [DONE]\n\n');
+  return events;
+}
 
+/** Sends the stream headers and the given events one write at a time (leaves the response open). */
+async function sendChunks(res: ServerResponse, events: string[]): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  // Flush the headers even when no event follows (a stream cut before its first chunk).
+  res.flushHeaders();
   for (const event of events) {
     if (res.destroyed) return;
     await write(res, event);
   }
-  res.end();
 }
 
 function sendError(res: ServerResponse, reply: ErrorReply): void {
