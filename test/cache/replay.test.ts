@@ -524,6 +524,13 @@ describe('replay through invoke()', () => {
       }
     }
 
+    // The same key as toolBot, so that seeded recordings would match it if codeexec.run were cached.
+    const codeOnlyBot = defineBot({
+      key: 'tool-bot',
+      version: 'v1',
+      run: async (_input, ctx) => (await ctx.codeexec.run({ language: 'python', code: 'print(6 * 7)' })).stdout,
+    });
+
     it('are served from recordings in strict replay when cache.actions includes them', async () => {
       const { cachePath, options } = setup({ cache: { actions: ['codeexec.run', 'memory.search'] } });
       const keys = seed(cachePath, [
@@ -559,13 +566,15 @@ describe('replay through invoke()', () => {
       expect(existsSync(cachePath)).toBe(false);
     });
 
-    it('are not cached by default: replay runs them live, and this version has no live executor', async () => {
+    it('are not cached by default: replay runs codeexec.run live even where a recording exists', async () => {
       const { cachePath, options } = setup();
-      seed(cachePath, [{ action_type: 'codeexec.run', parameters: { language: 'python', code: 'print(6 * 7)' }, output: codeOutput }]);
-      const result = await invoke(toolBot, options({ strict: true }));
-      expect(result.status).toBe('failed');
-      expect(result.error?.code).toBe('LIVE_EXECUTOR_MISSING');
-      expect(completedActions(result)[0]).toMatchObject({ action_type: 'codeexec.run', status: 'error', source: 'live' });
+      const recorded = { ...codeOutput, stdout: 'recorded, not run\n' };
+      seed(cachePath, [{ action_type: 'codeexec.run', parameters: { language: 'python', code: 'print(6 * 7)' }, output: recorded }]);
+      const result = await invoke(codeOnlyBot, options({ strict: true }));
+      expect(result.error).toBeUndefined();
+      expect(result.result.output).toBe('42\n');
+      expect(completedActions(result)[0]).toMatchObject({ action_type: 'codeexec.run', status: 'success', source: 'live' });
+      expect(completedActions(result)[0]?.cache_key).toBeUndefined();
     });
   });
 });
