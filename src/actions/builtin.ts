@@ -1,4 +1,5 @@
 import { ActionParamsError, LiveExecutorMissingError } from '../errors.js';
+import { codeExecAction } from './codeexec.js';
 import { llmMessageAction } from './llm-message.js';
 import { actionTypes, registerAction } from './registry.js';
 import type { ActionDefinition } from './types.js';
@@ -33,8 +34,6 @@ function registerBuiltin<Params, Output>(definition: ActionDefinition<Params, Ou
 }
 
 registerBuiltin(llmMessageAction);
-registerBuiltin(
-  withoutLiveExecutor('codeexec.run', 'Runs code (python, node, bash) in a sandboxed child process.', { stdout: '', stderr: '', exit_code: 0 }),
-);
+registerBuiltin(codeExecAction);
 registerBuiltin(withoutLiveExecutor('memory.search', 'Searches the memory store (full text, BM25).', { results: [] }));
 registerBuiltin(withoutLiveExecutor('memory.add', 'Adds a document to the memory store.', { id: 'doc-1' }));
