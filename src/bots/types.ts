@@ -19,6 +19,8 @@ export interface BotDefinition<Output = unknown> {
    */
   version?: string;
   updatedAt?: string | Date;
+  /** Datasets the bot always searches (`fixtures/datasets/<slug>.*`), beside those an invocation names. */
+  datasets?: string[];
   run(input: BotInput, ctx: BotContext): Promise<Output> | Output;
 }
 

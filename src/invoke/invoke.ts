@@ -84,7 +84,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   if (options.signal?.aborted) cancel();
 
   const botPath = bot.key;
-  const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets(options.datasets) });
+  const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]) });
   const run: RunState = {
     live: resources.live,
     cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org) : undefined,
