@@ -36,19 +36,40 @@ export interface CodeExecOutput {
 }
 
 export interface MemorySearchParams {
+  /** Free text; each word is searched for (any of them may match), ranked by BM25. */
   query: string;
-  namespace?: string;
+  /** One namespace or several; by default `default` plus `dataset:<slug>` of every dataset the invocation names. */
+  namespace?: string | string[];
+  /** How many results at most: 5 by default, 50 at most. */
   limit?: number;
 }
 
+/**
+ * One search result. The live executor always fills every field; metadata, snippet and namespace are
+ * optional so that a hand-written mock or recording may leave them out.
+ */
+export interface MemorySearchResult {
+  id: string;
+  text: string;
+  /** BM25 relevance, a positive number: higher is better. */
+  score: number;
+  metadata?: Record<string, unknown>;
+  /** The best part of the text, the matched words in [brackets], cut ends marked with `…`. */
+  snippet?: string;
+  namespace?: string;
+}
+
 export interface MemorySearchOutput {
-  results: Array<{ id: string; text: string; score: number; metadata?: Record<string, unknown>; snippet?: string }>;
+  results: MemorySearchResult[];
 }
 
 export interface MemoryAddParams {
   text: string;
+  /** Adding again with the same id (in the same namespace) replaces the document; a new id is made when absent. */
   id?: string;
+  /** `default` when absent; `dataset:...` namespaces belong to datasets and cannot be added to. */
   namespace?: string;
+  /** Any JSON object, returned with the document by memory.search. */
   metadata?: Record<string, unknown>;
 }
 

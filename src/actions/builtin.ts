@@ -1,6 +1,7 @@
 import { ActionParamsError, LiveExecutorMissingError } from '../errors.js';
 import { codeExecAction } from './codeexec.js';
 import { llmMessageAction } from './llm-message.js';
+import { memoryAddAction, memorySearchAction } from './memory.js';
 import { actionTypes, registerAction } from './registry.js';
 import type { ActionDefinition } from './types.js';
 
@@ -35,5 +36,5 @@ function registerBuiltin<Params, Output>(definition: ActionDefinition<Params, Ou
 
 registerBuiltin(llmMessageAction);
 registerBuiltin(codeExecAction);
-registerBuiltin(withoutLiveExecutor('memory.search', 'Searches the memory store (full text, BM25).', { results: [] }));
-registerBuiltin(withoutLiveExecutor('memory.add', 'Adds a document to the memory store.', { id: 'doc-1' }));
+registerBuiltin(memorySearchAction);
+registerBuiltin(memoryAddAction);
