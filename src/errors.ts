@@ -100,8 +100,8 @@ export class ActionFailedError extends RehearseError {
 
 export class LiveExecutorMissingError extends RehearseError {
   constructor(actionType: string) {
-    super('LIVE_EXECUTOR_MISSING', `${actionType} has no live executor in this version of rehearse.`, {
-      hint: `Serve it from a mock (--mode manual) or from recordings (--mode replay --strict), or register your own with registerAction({ type: '${actionType}', run }).`,
+    super('LIVE_EXECUTOR_MISSING', `${actionType} cannot run live: its definition has no run() function.`, {
+      hint: `Give registerAction({ type: '${actionType}', run }) a run(params, live), or serve it from mocks (--mode manual) or recordings (--mode replay --strict).`,
     });
   }
 }

@@ -73,8 +73,9 @@ describe('the committed demo cache', () => {
     expect((result.result.output as { content: string }).content).toMatch(/refund/i);
 
     const keys = new Set(demoRows().map((row) => row.key));
-    const actions = completedActions(result);
+    const actions = completedActions(result).filter((action) => action.action_type === 'llm.message');
     expect(actions).toHaveLength(2);
+    expect(completedActions(result).map((action) => action.action_type)).toEqual(['llm.message', 'memory.search', 'codeexec.run', 'llm.message']);
     for (const action of actions) {
       expect(action.source).toBe('cache');
       expect(keys.has(action.cache_key ?? '')).toBe(true);

@@ -89,7 +89,7 @@ describe.concurrent('rehearse bots', { timeout: 60_000 }, () => {
     expect(key).toBe('support-bot');
     expect(version).toMatch(/^[0-9a-f]{16}$/);
     expect(version).toBe(fileVersion(supportBotFile));
-    expect(description.join(' ')).toBe('Classifies a support question, then answers it.');
+    expect(description.join(' ')).toBe('Classifies a support question, searches the help centre, checks the order, then answers.');
   });
 
   it('--format json gives key, version, description and file', async () => {
@@ -99,7 +99,7 @@ describe.concurrent('rehearse bots', { timeout: 60_000 }, () => {
     expect(bots).toContainEqual({
       key: 'support-bot',
       version: fileVersion(supportBotFile),
-      description: 'Classifies a support question, then answers it.',
+      description: 'Classifies a support question, searches the help centre, checks the order, then answers.',
       file: supportBotFile,
     });
   });

@@ -121,7 +121,7 @@ describe('invoke with a mocks file', () => {
     const result = await invoke(bot, { mode: 'manual', env: {}, cwd: root, input: 'I was charged twice', mocks: 'fixtures/mocks/support-bot.json' });
     expect(result.status).toBe('completed');
     expect(result.result.output).toMatchObject({ category: 'billing', content: expect.stringContaining('double charge') });
-    expect(result.usage).toEqual({ inputTokens: 42 + 87, outputTokens: 1 + 28 });
+    expect(result.usage).toEqual({ inputTokens: 42 + 230, outputTokens: 1 + 31 });
   });
 
   it('a missing mock names the file in its hint', async () => {

@@ -12,9 +12,9 @@ const keywords: Array<[category: string, words: RegExp]> = [
 
 const answers: Record<string, string> = {
   billing:
-    "I'm sorry about the trouble with your payment. I've flagged the duplicate charge, and the refund will reach your card within 5 business days; you'll get an email when it's issued.",
+    "I'm sorry you were charged twice for order A-1187. I've refunded the duplicate charge of $89.90, and it will reach your card within 5 business days; you'll get an email when it's issued.",
   shipping:
-    "Sorry your parcel is taking so long. I've opened a trace with the carrier and will email you an update within 24 hours; if it hasn't moved by then, we'll send a replacement.",
+    "Your order A-1187 is on its way with DHL. If it hasn't arrived within 3 business days, reply here and I'll open a trace with the carrier and send a replacement if it's lost.",
   account:
     "You can reset your password from the sign-in page with \"Forgot password\". If the email doesn't arrive within 10 minutes, reply here and I'll reset it for you.",
   other: "Thanks for reaching out! I've passed your message to the right team, and someone will get back to you within one business day.",
