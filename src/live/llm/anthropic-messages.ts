@@ -1,9 +1,8 @@
 import type { LiveContext } from '../../actions/types.js';
 import type { LlmMessage, LlmMessageOutput, LlmMessageParams, LlmStopReason, LlmToolCall } from '../../actions/llm-types.js';
-import { ConfigError, MissingApiKeyError, ProviderError, ProviderStreamError } from '../../errors.js';
-import { parseStreamPayload, readStream, type LlmProvider } from './provider.js';
+import { ConfigError, MissingApiKeyError, ProviderStreamError } from '../../errors.js';
+import { exchange, parseStreamPayload, type LlmProvider } from './provider.js';
 import { parseServerSentEvents } from './sse.js';
-import { postToProvider } from './transport.js';
 
 const provider = 'Anthropic';
 const defaultBaseUrl = 'https://api.anthropic.com';
@@ -190,21 +189,13 @@ function hintFor(status: number): string | undefined {
 
 export const anthropicMessagesProvider: LlmProvider = {
   name: provider,
-  async generate(params, live, settings) {
+  generate(params, live, settings) {
     const { url, apiKey } = endpointFrom(live.env);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: params.stream ? 'text/event-stream' : 'application/json',
-      'anthropic-version': apiVersion,
-      ...(apiKey && { 'x-api-key': apiKey }),
-    };
-    const response = await postToProvider({ provider, url, headers, body: toMessagesRequest(params), hintFor }, live, settings);
-    if (params.stream) return readStream(provider, live, () => readMessageStream(response.body, params, live));
-    const text = await readStream(provider, live, () => response.body.text());
-    try {
-      return fromAnthropicMessage(JSON.parse(text) as AnthropicMessage, params.model);
-    } catch {
-      throw new ProviderError(provider, response.statusCode, `the answer is not JSON: ${text.slice(0, 200)}`);
-    }
+    const headers: Record<string, string> = { 'anthropic-version': apiVersion, ...(apiKey && { 'x-api-key': apiKey }) };
+    return exchange<AnthropicMessage>(params, live, settings, {
+      call: { provider, url, headers, body: toMessagesRequest(params), hintFor },
+      readStream: (body) => readMessageStream(body, params, live),
+      fromAnswer: (answer) => fromAnthropicMessage(answer, params.model),
+    });
   },
 };

@@ -1,9 +1,8 @@
 import type { LiveContext } from '../../actions/types.js';
 import type { LlmMessageOutput, LlmMessageParams, LlmStopReason, LlmToolCall } from '../../actions/llm-types.js';
 import { ConfigError, MissingApiKeyError, ProviderError, ProviderStreamError } from '../../errors.js';
-import { parseStreamPayload, readStream, type LlmProvider } from './provider.js';
+import { exchange, parseStreamPayload, type LlmProvider } from './provider.js';
 import { parseServerSentEvents } from './sse.js';
-import { postToProvider } from './transport.js';
 
 const provider = 'OpenAI-compatible endpoint';
 const defaultBaseUrl = 'https://api.openai.com/v1';
@@ -172,22 +171,12 @@ function hintFor(status: number): string | undefined {
 
 export const openAiChatProvider: LlmProvider = {
   name: provider,
-  async generate(params, live, settings) {
+  generate(params, live, settings) {
     const { url, apiKey } = endpointFrom(live.env);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: params.stream ? 'text/event-stream' : 'application/json',
-      ...(apiKey && { authorization: `Bearer ${apiKey}` }),
-    };
-    const response = await postToProvider({ provider, url, headers, body: toChatRequest(params), hintFor }, live, settings);
-    if (params.stream) return readStream(provider, live, () => readChatStream(response.body, params, live));
-    const text = await readStream(provider, live, () => response.body.text());
-    let body: ChatCompletion;
-    try {
-      body = JSON.parse(text) as ChatCompletion;
-    } catch {
-      throw new ProviderError(provider, response.statusCode, `the answer is not JSON: ${text.slice(0, 200)}`);
-    }
-    return fromChatCompletion(body, params.model);
+    return exchange<ChatCompletion>(params, live, settings, {
+      call: { provider, url, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, body: toChatRequest(params), hintFor },
+      readStream: (body) => readChatStream(body, params, live),
+      fromAnswer: (answer) => fromChatCompletion(answer, params.model),
+    });
   },
 };
