@@ -20,6 +20,7 @@
  * Only node:http is used; the server listens on 127.0.0.1 on a random port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { write, sleepUnlessClosed, readBody, parseJson, isRecord, splitWords, splitFixed } from './server-io.js';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface MessagesRequest {
@@ -406,59 +407,17 @@ function sendJson(res: ServerResponse, requestId: string, status: number, body: 
   res.end(text);
 }
 
-/**
- * Writes one piece and waits until it has been handed to the socket. Node corks the socket for the rest
- * of the tick on each write, so without waiting, all events would leave in a single TCP write.
- */
-function write(res: ServerResponse, data: string): Promise<void> {
-  return new Promise((resolve) => {
-    const onClose = (): void => resolve();
-    res.once('close', onClose);
-    res.write(data, () => {
-      res.off('close', onClose);
-      resolve();
-    });
-  });
-}
 
-/** Waits `ms`, or less if the response is torn down first (so close() never waits on a delayed reply). */
-function sleepUnlessClosed(ms: number, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      res.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    res.once('close', done);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 function pad(n: number): string {
   return String(n).padStart(6, '0');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Text of a `content` or `system` value: a string, or an array of blocks of which the `{type:'text', text}` ones count. */
 function contentText(content: unknown): string {
@@ -485,13 +444,4 @@ function computeUsage(content: ContentBlock[], request: MessagesRequest): Usage 
   return { input_tokens: Math.ceil(inputChars / 4), output_tokens: Math.max(1, Math.ceil(outputChars / 4)) };
 }
 
-/** Splits text into word pieces that keep their trailing whitespace, so joining them gives the text back. */
-function splitWords(text: string): string[] {
-  return text.split(/(?<=\s)(?=\S)/).filter((piece) => piece !== '');
-}
 
-function splitFixed(text: string, size: number): string[] {
-  const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
-  return pieces;
-}
