@@ -185,6 +185,14 @@ export class MissingApiKeyError extends RehearseError {
   }
 }
 
+export class AgentDepthError extends RehearseError {
+  constructor(path: string, limit: number) {
+    super('AGENT_DEPTH_EXCEEDED', `Sub-agents nest deeper than ${limit}: ${path}.`, {
+      hint: 'Bots that call each other in a cycle never end; break the cycle, or let the innermost bot answer without calling another.',
+    });
+  }
+}
+
 export class InvocationTimeoutError extends RehearseError {
   constructor(timeoutMs: number) {
     super('INVOCATION_TIMEOUT', `The invocation did not finish within ${timeoutMs} ms and was cancelled.`, {

@@ -1,6 +1,7 @@
 import type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from '../actions/builtin-types.js';
 import type { LlmMessageOutput, LlmMessageParams } from '../actions/llm-types.js';
 import type { StreamDelta } from '../actions/types.js';
+import type { Bot, BotInput } from '../bots/types.js';
 import type { ModeName } from '../config/resolve.js';
 
 /**
@@ -30,6 +31,11 @@ export interface BotContext {
     search(params: MemorySearchParams): Promise<MemorySearchOutput>;
     add(params: MemoryAddParams): Promise<MemoryAddOutput>;
   };
+  /**
+   * Runs another bot (a sub-agent) inside this invocation, with the same mode, mocks and cache, and
+   * returns its output. Its actions are recorded under its own bot id; its events carry a nested path.
+   */
+  invoke<Output = unknown>(bot: Bot<Output> | string, input?: string | Partial<BotInput>): Promise<Output>;
   /** Any action type, built in or registered with registerAction(). */
   act<Output = unknown>(type: string, params: unknown): Promise<Output>;
   /** A log line in the events (not on stdout). */

@@ -99,7 +99,16 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   };
   const dispatcher = new Dispatcher(mode, run, events);
   const context = createContext(
-    { invocationId, sessionId, mode: config.mode, org: config.org, signal: controller.signal, bot: { id: bot.key, version, path: botPath } },
+    {
+      invocationId,
+      sessionId,
+      mode: config.mode,
+      org: config.org,
+      signal: controller.signal,
+      bot: { id: bot.key, version, path: botPath },
+      depth: 0,
+      resolveBot: async (botOrKey) => (isBot(botOrKey) ? botOrKey : findBot(botOrKey, config)),
+    },
     dispatcher,
     events,
   );
