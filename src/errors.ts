@@ -193,6 +193,16 @@ export class AgentDepthError extends RehearseError {
   }
 }
 
+export class InvocationCancelledError extends RehearseError {
+  constructor(reason: unknown) {
+    const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+    super('INVOCATION_CANCELLED', `The invocation was cancelled${why ? `: ${why}` : ''}.`, {
+      hint: 'Its signal was aborted. In-flight requests were cancelled and its programs killed; nothing partial was recorded.',
+      cause: reason,
+    });
+  }
+}
+
 export class InvocationTimeoutError extends RehearseError {
   constructor(timeoutMs: number) {
     super('INVOCATION_TIMEOUT', `The invocation did not finish within ${timeoutMs} ms and was cancelled.`, {
@@ -281,5 +291,14 @@ export class InterpreterMissingError extends RehearseError {
 export class CodeExecError extends RehearseError {
   constructor(message: string, options?: RehearseErrorOptions) {
     super('CODEEXEC_FAILED', `codeexec.run could not run the code: ${message}`, options);
+  }
+}
+
+// ---- sessions and records -----------------------------------------------------------------------
+
+/** A session or an invocation record that the org does not have. */
+export class NotFoundError extends RehearseError {
+  constructor(message: string, options?: RehearseErrorOptions) {
+    super('NOT_FOUND', message, options);
   }
 }

@@ -43,6 +43,7 @@ export class SqliteCacheBackend implements CacheBackend {
   private db: Database.Database | undefined;
   private writable = false;
   private wrote = false;
+  private closed = false;
   /** A SQLite file with no tables yet: read as an empty cache until the first save creates the schema. */
   private empty = false;
   /** Whether the file has the `deltas` column (schema 2); reading never adds it. */
@@ -110,6 +111,7 @@ export class SqliteCacheBackend implements CacheBackend {
   }
 
   close(): void {
+    this.closed = true;
     const db = this.db;
     if (!db) return;
     this.db = undefined;
@@ -142,6 +144,7 @@ export class SqliteCacheBackend implements CacheBackend {
   }
 
   private writer(): Database.Database {
+    if (this.closed) throw new Error(`The cache ${this.path} was closed; nothing more is written to it.`);
     if (this.db && this.writable) return this.db;
     this.db?.close();
     this.db = undefined;

@@ -6,7 +6,7 @@ import { findBot } from '../bots/find.js';
 import { isBot, type Bot } from '../bots/types.js';
 import { botVersion } from '../bots/version.js';
 import { resolveConfig } from '../config/resolve.js';
-import { InvocationTimeoutError, UsageError } from '../errors.js';
+import { InvocationCancelledError, InvocationTimeoutError, UsageError } from '../errors.js';
 import { checkFormat, formatResult } from '../format/index.js';
 import { responseContent } from '../format/content.js';
 import { eventLine } from '../format/event-line.js';
@@ -79,7 +79,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const sessionId = options.sessionId ?? `sess_${randomUUID()}`;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new InvocationTimeoutError(timeoutMs)), timeoutMs);
-  const cancel = () => controller.abort(options.signal?.reason ?? new Error('The invocation was cancelled.'));
+  const cancel = () => controller.abort(new InvocationCancelledError(options.signal?.reason));
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
 

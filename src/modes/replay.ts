@@ -70,6 +70,8 @@ export const replayMode: ModeStrategy = {
       call.emitDelta(delta);
     };
     const live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
+    // An action that ignored the signal may finish after its invocation timed out: record nothing of it.
+    if (run.live.signal.aborted) throw run.live.signal.reason;
     cache.record(material, key, {
       output: live.output,
       usage: live.usage,

@@ -284,7 +284,8 @@ describe('failures', () => {
     const result = await pending;
     expect(performance.now() - started).toBeLessThan(600);
     expect(result.status).toBe('failed');
-    expect(result.error?.message).toBe('user pressed stop');
+    expect(result.error?.code).toBe('INVOCATION_CANCELLED');
+    expect(result.error?.message).toContain('user pressed stop');
   });
 
   it('a signal aborted before the call fails the run at once', async () => {
@@ -312,7 +313,8 @@ describe('failures', () => {
     const bot = defineBot({ key: 'never-started', version: 'v1', run: vi.fn(async (_input: BotInput, ctx: BotContext) => (await ctx.llm.message(ask('hi'))).content) });
     const result = await run(bot, { signal: controller.signal, mocks: { 'llm.message': mock } });
     expect(result.status).toBe('failed');
-    expect(result.error?.message).toBe('cancelled before it began');
+    expect(result.error?.code).toBe('INVOCATION_CANCELLED');
+    expect(result.error?.message).toContain('cancelled before it began');
     expect(bot.run).not.toHaveBeenCalled();
     expect(mock).not.toHaveBeenCalled();
     expect(result.events.map((event) => event.type)).toEqual(['invocation.started', 'invocation.completed']);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineBot, invoke, type InvokeResult } from '../../src/index.js';
+import { defineBot, invoke, registerAction, type InvokeResult } from '../../src/index.js';
 import { startOpenAIServer } from '../support/openai-server.js';
 import { tempDir } from '../support/temp.js';
 
@@ -208,5 +208,28 @@ describe('timeoutMs', () => {
     });
     const accepted = await invoke(quick, { mode: 'manual', env: {}, cwd: tempDir(), timeoutMs: 600_000 });
     expect(accepted.status).toBe('completed');
+  });
+});
+
+describe('an action that ignores the signal', () => {
+  it('is not recorded when it finishes after its invocation timed out, and leaves no -wal/-shm behind', async () => {
+    registerAction<{ a: number }, { a: number }>({
+      type: 'test-timeout.slow-thing',
+      cachedByDefault: true,
+      run: async (params) => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return { output: params };
+      },
+    });
+    const dir = tempDir();
+    const cachePath = join(dir, 'c.sqlite');
+    const bot = defineBot({ key: 'late-bot', version: 'v1', run: (_input, ctx) => ctx.act('test-timeout.slow-thing', { a: 1 }) });
+    const timedOut = await invoke(bot, { input: 'x', mode: 'replay', cachePath, cwd: dir, timeoutMs: 150, env: {} });
+    expect(timedOut.error?.code).toBe('INVOCATION_TIMEOUT');
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(existsSync(cachePath)).toBe(false);
+    expect(existsSync(`${cachePath}-wal`)).toBe(false);
+    const strict = await invoke(bot, { input: 'x', mode: 'replay', strict: true, cachePath, cwd: dir, env: {} });
+    expect(strict.error?.code).toBe('CACHE_STRICT_MISS');
   });
 });
