@@ -4,6 +4,9 @@ import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
 import { botsCommand } from './bots.js';
 import { invokeCommand } from './invoke.js';
+import { runsCommand } from './runs.js';
+import { sessionsCommand } from './sessions.js';
+import { usageCommand } from './usage.js';
 
 /** Errors that mean the command was asked for wrongly: exit code 2, as for a yargs usage error. */
 const usageCodes = new Set(['USAGE', 'CONFIG_INVALID', 'BOT_NOT_FOUND', 'MOCKS_INVALID']);
@@ -13,7 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('rehearse')
     .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
     .strict()
-    .demandCommand(1, 'Name a command: invoke or bots.')
+    .demandCommand(1, 'Name a command: invoke, bots, sessions, runs or usage.')
     .recommendCommands()
     .help()
     .alias('h', 'help')
@@ -23,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       throw Object.assign(new Error(message), { usage: true });
     });
-  cli = botsCommand(invokeCommand(cli));
+  cli = usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli)))));
   try {
     await cli.parseAsync();
   } catch (error) {
