@@ -20,6 +20,7 @@ import { createContext } from './context.js';
 import { createLiveContext } from './live-context.js';
 import { EventLog } from './events.js';
 import { botInput, checkDatasets, recordCommand } from './input.js';
+import { openSession, saveInvocation } from './session-state.js';
 import { streamInvocation } from './stream.js';
 import type { InvokeOptions, InvokeResult, InvokeStream, StreamingInvokeOptions } from './types.js';
 
@@ -64,7 +65,9 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const bot = isBot(botOrKey) ? botOrKey : await findBot(botOrKey, config);
   const version = botVersion(bot);
   const mode = modeNamed(config.mode);
-  const input = botInput(options);
+  const session = openSession(config, options.sessionId);
+  const given = botInput(options);
+  const input = { ...given, messages: [...session.history, ...given.messages] };
   const mocks =
     config.mode !== 'manual'
       ? undefined
@@ -76,7 +79,8 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   else if (typeof options.printEvents === 'function') events.subscribe(options.printEvents);
 
   const invocationId = `inv_${randomUUID()}`;
-  const sessionId = options.sessionId ?? `sess_${randomUUID()}`;
+  const { sessionId } = session;
+  const startedAt = new Date().toISOString();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new InvocationTimeoutError(timeoutMs)), timeoutMs);
   const cancel = () => controller.abort(new InvocationCancelledError(options.signal?.reason));
@@ -84,7 +88,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   if (options.signal?.aborted) cancel();
 
   const botPath = bot.key;
-  const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]) });
+  const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
   const run: RunState = {
     live: resources.live,
     cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org) : undefined,
@@ -138,6 +142,28 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     dispatcher.addMessage({ role: 'assistant', content: responseContent(output), bot_path: botPath, kind: 'output' });
   }
   const durationMs = performance.now() - started;
+  saveInvocation(
+    config,
+    {
+      id: invocationId,
+      sessionId,
+      botId: bot.key,
+      botVersion: version,
+      mode: config.mode,
+      status,
+      inputTokens: dispatcher.usage.inputTokens,
+      outputTokens: dispatcher.usage.outputTokens,
+      costUsd: dispatcher.usage.costUsd,
+      savedCostUsd: dispatcher.cacheCounters.savedCostUsd,
+      durationMs,
+      error: error ? `${error.code}: ${error.message}` : null,
+      startedAt,
+      prompt: given.prompt,
+      answer: status === 'completed' ? responseContent(output) : null,
+      events: events.events,
+    },
+    run.live.warn,
+  );
   events.emit({ type: 'invocation.completed', at: Date.now(), invocation_id: invocationId, status, duration_ms: durationMs, ...(error && { error }) });
   events.close();
 

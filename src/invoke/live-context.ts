@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LiveContext } from '../actions/types.js';
@@ -22,6 +22,8 @@ export function createLiveContext(fields: {
   events: EventLog;
   botPath: string;
   datasets: readonly string[];
+  /** A named session's folder, kept between its invocations; otherwise a temporary one is made and removed. */
+  sandboxDir: string | undefined;
 }): InvocationResources {
   const { config, events, botPath } = fields;
   const cleanups: Array<() => void | Promise<void>> = [];
@@ -46,10 +48,13 @@ export function createLiveContext(fields: {
       events.emit({ type: 'log', at: Date.now(), level: 'warn', bot_path: botPath, message });
     },
     sandbox() {
-      sandbox ??= mkdtemp(join(tmpdir(), 'rehearse-sandbox-')).then((dir) => {
-        cleanups.push(() => rm(dir, { recursive: true, force: true }));
-        return dir;
-      });
+      const kept = fields.sandboxDir;
+      sandbox ??= kept
+        ? mkdir(kept, { recursive: true }).then(() => kept)
+        : mkdtemp(join(tmpdir(), 'rehearse-sandbox-')).then((dir) => {
+            cleanups.push(() => rm(dir, { recursive: true, force: true }));
+            return dir;
+          });
       return sandbox;
     },
     onClose(cleanup) {

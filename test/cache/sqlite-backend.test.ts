@@ -8,6 +8,11 @@ import { defineBot, invoke, type InvokeOptions } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath, tempDir } from '../support/temp.js';
 
+/** What a folder holds beside the local state folder (.rehearse, git-ignored), which every invocation writes its record to. */
+function cacheFolderEntries(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name !== '.rehearse');
+}
+
 function fileHash(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
@@ -48,7 +53,7 @@ describe('the SQLite cache file', () => {
     expect(recorded.status).toBe('completed');
     expect(recorded.cache.recorded).toBe(3);
     expect(sidecars(cachePath)).toEqual([]);
-    expect(readdirSync(dirname(cachePath))).toEqual(['cache.sqlite']);
+    expect(cacheFolderEntries(dirname(cachePath))).toEqual(['cache.sqlite']);
 
     const hashBefore = fileHash(cachePath);
     const mtimeBefore = statSync(cachePath).mtimeMs;
@@ -174,14 +179,14 @@ describe('the SQLite cache file', () => {
     expect(result.error?.code).toBe('CACHE_STRICT_MISS');
     expect(result.error?.message).toContain('There is no recording of llm.message for bot "backend-bot"');
     expect(server.requests).toHaveLength(0);
-    expect(readdirSync(cwd)).toEqual([]);
+    expect(cacheFolderEntries(cwd)).toEqual([]);
   });
 
   it('a recording replay in a cwd without a cache file creates it at the default path', async () => {
     const cwd = tempDir();
     const result = await invoke(bot, { input: 'alpha', mode: 'replay', cwd, env: { OPENAI_BASE_URL: server.url } });
     expect(result.status).toBe('completed');
-    expect(readdirSync(cwd)).toEqual(['cache']);
+    expect(cacheFolderEntries(cwd)).toEqual(['cache']);
     expect(readdirSync(join(cwd, 'cache'))).toEqual(['rehearse.sqlite']);
   });
 
