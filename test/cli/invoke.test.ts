@@ -67,8 +67,9 @@ function rows(cachePath: string): EntryRow[] {
 }
 
 /** The recordings of one prompt of the demo bot. */
+/** The recordings of calls whose last message is this prompt (a later turn of a session holds it in its history too). */
 function recordingsOf(cachePath: string, prompt: string): EntryRow[] {
-  return rows(cachePath).filter((row) => JSON.stringify(JSON.parse(row.params)).includes(JSON.stringify(prompt)));
+  return rows(cachePath).filter((row) => (JSON.parse(row.params) as { messages: Array<{ content: string }> }).messages.at(-1)?.content === prompt);
 }
 
 function jsonLines(text: string): Array<{ type: string; [field: string]: unknown }> {

@@ -4,7 +4,7 @@
  * and that nothing it starts outlives a timeout, an abort or the invocation.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -140,6 +140,20 @@ describe('codeexec.run: languages', () => {
     const esm = await run({ language: 'node', code: "import { basename } from 'node:path';\nconsole.log(basename('/a/c.txt'));" });
     expect(esm.stderr).toBe('');
     expect(esm).toMatchObject({ stdout: 'c.txt\n', exit_code: 0 });
+  });
+});
+
+describe('codeexec.run: node is CommonJS wherever the sandbox is', () => {
+  it('can require() even when the sandbox sits inside a "type": "module" project (as a session sandbox does)', async () => {
+    const h = harness();
+    const project = join(h.sandbox, 'project');
+    mkdirSync(join(project, 'sandbox'), { recursive: true });
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+    const live: LiveContext = { ...h.live, sandbox: async () => join(project, 'sandbox') };
+    const commonJs = await codeExecAction.run!(codeExecAction.validate!({ language: 'node', code: "console.log(require('path').sep)" }), live);
+    expect(commonJs.output).toMatchObject({ stdout: '/\n', exit_code: 0 });
+    const esm = await codeExecAction.run!(codeExecAction.validate!({ language: 'node', code: "import { sep } from 'node:path';\nconsole.log(sep)" }), live);
+    expect(esm.output).toMatchObject({ stdout: '/\n', exit_code: 0 });
   });
 });
 

@@ -5,7 +5,7 @@ import type { ChatReply, ChatRequest } from './openai-server.js';
  * and deterministic, so the committed recordings read well and re-recording changes nothing.
  */
 const keywords: Array<[category: string, words: RegExp]> = [
-  ['billing', /charge|refund|invoice|payment|paid|bill/i],
+  ['billing', /charge|refund|invoice|payment|paid|bill|money/i],
   ['shipping', /parcel|package|deliver|ship|tracking|arrive/i],
   ['account', /password|login|log in|account|email/i],
 ];
@@ -18,6 +18,13 @@ const answers: Record<string, string> = {
   account:
     "You can reset your password from the sign-in page with \"Forgot password\". If the email doesn't arrive within 10 minutes, reply here and I'll reset it for you.",
   other: "Thanks for reaching out! I've passed your message to the right team, and someone will get back to you within one business day.",
+};
+
+const followUps: Record<string, string> = {
+  billing: 'The refund of $89.90 was issued today. Banks take 3 to 5 business days to show it on your card, so expect it by the end of next week.',
+  shipping: 'DHL scans show your parcel at the local depot; it should be out for delivery tomorrow.',
+  account: "Once you've reset it, you'll be signed out everywhere else; sign in again with the new password.",
+  other: 'Happy to help with anything else!',
 };
 
 function lastUserText(request: ChatRequest): string {
@@ -33,5 +40,8 @@ export function demoProviderHandler(request: ChatRequest): ChatReply {
   const category = keywords.find(([, words]) => words.test(text))?.[0] ?? 'other';
   if (system.startsWith('Classify')) return { kind: 'message', content: category };
   const about = /about (\w+)/.exec(system)?.[1] ?? category;
+  // A later turn of a session sees the earlier ones: answer as a follow-up.
+  const followUp = messages.filter((message) => message.role !== 'system').length > 1;
+  if (followUp) return { kind: 'message', content: followUps[about] ?? followUps.other };
   return { kind: 'message', content: answers[about] ?? answers.other };
 }

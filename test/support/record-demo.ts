@@ -13,6 +13,9 @@ import { invoke } from '../../src/index.js';
 import { demoProviderHandler } from './demo-provider.js';
 import { startOpenAIServer } from './openai-server.js';
 
+/** A two-turn session, so the README can show one replayed: the second turn's call carries the first. */
+export const demoSession = ['I was charged twice for my order', 'When will I get the money back?'];
+
 export const demoPrompts = [
   'I was charged twice for my order',
   'Where is my parcel? It has been a week.',
@@ -36,6 +39,12 @@ try {
     });
     if (!result.success) throw new Error(`recording "${prompt}" failed: ${result.error?.message}`);
     console.log(`recorded ${result.cache.recorded} calls for: ${prompt}`);
+  }
+  const sessionId = `demo-${Date.now()}`;
+  for (const prompt of demoSession) {
+    const result = await invoke('support-bot', { input: prompt, sessionId, cwd: root, mode: 'replay', refresh: true, cachePath, env: { OPENAI_BASE_URL: server.url } });
+    if (!result.success) throw new Error(`recording the session turn "${prompt}" failed: ${result.error?.message}`);
+    console.log(`recorded ${result.cache.recorded} calls for session turn: ${prompt}`);
   }
 } finally {
   await server.close();

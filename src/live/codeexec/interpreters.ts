@@ -129,3 +129,13 @@ export async function resolveInterpreter(language: Language, parent: ParentEnvir
     }
   }
 }
+
+/**
+ * The extension of a node program's file, chosen from its syntax: `.mjs` when it has import or
+ * export statements, else `.cjs`. A `.js` file would follow the nearest package.json, and a session's
+ * sandbox lives under the project's .rehearse/ folder, where a "type": "module" project would turn
+ * CommonJS code (require) into a broken ES module; the code must mean the same wherever it runs.
+ */
+export function nodeExtension(code: string): 'mjs' | 'cjs' {
+  return /^[ \t]*(?:import[ \t]*[\w{*'"]|export[ \t]+)/m.test(code) ? 'mjs' : 'cjs';
+}

@@ -6,7 +6,7 @@ import type { LiveContext } from '../../actions/types.js';
 import { CodeExecError } from '../../errors.js';
 import { childEnvironment, TMP_DIR_NAME } from './environment.js';
 import { changedFiles, snapshotFiles, writeParamFiles } from './files.js';
-import { resolveInterpreter } from './interpreters.js';
+import { nodeExtension, resolveInterpreter } from './interpreters.js';
 import { startProcess, type ProcessResult, type RunningProcess } from './process.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -42,7 +42,8 @@ export async function runCode(params: CodeExecParams, live: LiveContext): Promis
   // (MAX_ARG_STRLEN), a file is not; stdin stays free for `params.stdin`; tracebacks name a file and
   // line; and python puts the sandbox on sys.path, so modules written through `files` import. The
   // name is random because two runs of one invocation may share the sandbox at the same time.
-  const codeFile = `${CODE_FILE_PREFIX}${randomBytes(4).toString('hex')}.${interpreter.extension}`;
+  const extension = params.language === 'node' ? nodeExtension(params.code) : interpreter.extension;
+  const codeFile = `${CODE_FILE_PREFIX}${randomBytes(4).toString('hex')}.${extension}`;
   try {
     // Sync for the two small writes every run makes: each async call waits ~50-100 µs for the thread
     // pool, several times the work itself.
