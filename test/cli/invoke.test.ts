@@ -404,3 +404,26 @@ describe.concurrent('rehearse invoke', { timeout: 60_000 }, () => {
     });
   });
 });
+
+describe('rehearse invoke: input forms', { timeout: 60_000 }, () => {
+  it('reads the prompt from stdin with -i -, and a JSON input with messages and parameters', async () => {
+    const mocks = ['--mode', 'manual', '--mocks', 'fixtures/mocks/support-bot.json', '--format', 'json'];
+    const fromStdin = await rehearse(['invoke', 'support-bot', '-i', '-', ...mocks], { stdin: 'I was charged twice\n' });
+    expect(fromStdin.code).toBe(0);
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ status: 'completed' });
+
+    const json = JSON.stringify({ prompt: 'And now?', messages: [{ role: 'user', content: 'earlier' }], parameters: { tone: 'formal' } });
+    const fromJson = await rehearse(['invoke', 'support-bot', '-i', '-', ...mocks.slice(0, -2), '--format', 'events'], { stdin: json });
+    expect(fromJson.code).toBe(0);
+    const started = jsonLines(fromJson.stdout).filter((event) => event.type === 'action.started' && event.action_type === 'llm.message');
+    const answerParams = started.at(-1)?.params as { system: string; messages: Array<{ content: string }> };
+    expect(answerParams.messages.map((message) => message.content)).toEqual(['earlier', 'And now?']);
+    expect(answerParams.system).toContain('formal tone');
+  });
+
+  it('says a prompt is missing, with exit 2', async () => {
+    const run = await rehearse(['invoke', 'support-bot', '-i', '-', '--mode', 'manual'], { stdin: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('No prompt');
+  });
+});

@@ -193,9 +193,11 @@ describe('rehearse usage', { timeout: 60_000 }, () => {
     const { state } = seed();
     const project = tempDir('rehearse-cli-project-');
     writeFileSync(join(project, 'rehearse.config.json'), JSON.stringify({ state: { path: state } }));
-    const usage = json<UsageJson>(await rehearse(['usage', '--format', 'json'], { cwd: project }));
+    // The runner points REHEARSE_STATE at a temp file; unset it so the config decides.
+    const noStateEnv = { env: { REHEARSE_STATE: '' } };
+    const usage = json<UsageJson>(await rehearse(['usage', '--format', 'json'], { cwd: project, ...noStateEnv }));
     expect(usage.total.invocations).toBe(4);
-    const viaConfig = json<UsageJson>(await rehearse(['usage', '--format', 'json', '--config', join(project, 'rehearse.config.json')]));
+    const viaConfig = json<UsageJson>(await rehearse(['usage', '--format', 'json', '--config', join(project, 'rehearse.config.json')], noStateEnv));
     expect(viaConfig.total.invocations).toBe(4);
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,14 +12,22 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI as a child process with PATH and HOME only, plus `env`, so no developer setting leaks in. */
-export function rehearse(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+/** The runs of the test suite are recorded here, not in the developer's own .rehearse/state.sqlite. */
+const testStatePath = join(mkdtempSync(join(tmpdir(), 'rehearse-cli-state-')), 'state.sqlite');
+
+/**
+ * Runs the built CLI as a child process with PATH and HOME only, plus `env`, so no developer setting
+ * leaks in. `stdin` is written to the child's standard input.
+ */
+export function rehearse(args: string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), REHEARSE_STATE: testStatePath, ...options.env },
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    if (!child.stdout || !child.stderr) throw new Error('the child has no stdout or stderr pipe');
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
