@@ -21,8 +21,10 @@ export function shellQuote(word: string): string {
 }
 
 /** The command that records what a strict replay missed: this invocation, replayed without --strict. */
-export function recordCommand(botKey: string, input: BotInput, config: ResolvedConfig): string {
+export function recordCommand(botKey: string, input: BotInput, config: ResolvedConfig, sessionId: string | undefined): string {
   const words = ['npx', 'rehearse', 'invoke', botKey, shellQuote(input.prompt), '--mode', 'replay'];
+  // A later turn's calls carry the session's history: recording it needs the same session.
+  if (sessionId !== undefined) words.push('-s', shellQuote(sessionId));
   if (config.org !== defaultOrg) words.push('--org', shellQuote(config.org));
   const cache = relative(config.cwd, config.cachePath);
   if (cache !== defaultCachePath) words.push('--cache', shellQuote(cache));

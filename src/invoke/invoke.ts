@@ -99,7 +99,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     cacheIgnore: config.cacheIgnore,
     occurrences: new Map(),
     cacheLabel: relative(config.cwd, config.cachePath) || config.cachePath,
-    recordCommand: () => recordCommand(bot.key, input, config),
+    recordCommand: () => recordCommand(bot.key, input, config, options.sessionId),
   };
   const dispatcher = new Dispatcher(mode, run, events);
   const context = createContext(
