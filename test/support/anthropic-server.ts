@@ -19,9 +19,8 @@
  *
  * Only node:http is used; the server listens on 127.0.0.1 on a random port.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { write, sleepUnlessClosed, readBody, parseJson, isRecord, splitWords, splitFixed } from './server-io.js';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal, write, sleepUnlessClosed, readBody, parseJson, isRecord, splitWords, splitFixed } from './server-io.js';
 
 export interface MessagesRequest {
   method: string;
@@ -109,7 +108,6 @@ export async function startAnthropicServer(
   let handler: MessagesHandler = options.handler ?? defaultMessagesHandler;
   const queue: MessagesReply[] = [];
   const requests: MessagesRequest[] = [];
-  const sockets = new Set<Socket>();
   // Counts answered messages only (`message` and `cut`), so message ids do not shift when errors are interleaved.
   let messages = 0;
   // Counts every request: the request-id header of each answer.
@@ -220,29 +218,10 @@ export async function startAnthropicServer(
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      // Only reached when the client or close() tore the connection down mid-request; nothing to answer.
-      res.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const local = await listenLocal(handle);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closed: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${local.port}`,
     requests,
     reply(next) {
       handler = next;
@@ -250,15 +229,7 @@ export async function startAnthropicServer(
     enqueue(...replies) {
       queue.push(...replies);
     },
-    close() {
-      // Idempotent: a second close() (e.g. in afterEach after a test closed it) waits for the same promise.
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // server.close() only stops accepting; keep-alive and hung sockets must be destroyed explicitly.
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
-    },
+    close: () => local.close(),
   };
 }
 

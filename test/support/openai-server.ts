@@ -10,9 +10,8 @@
  *
  * Only node:http is used; the server listens on 127.0.0.1 on a random port.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { write, sleepUnlessClosed, readBody, parseJson, isRecord, splitWords, splitFixed } from './server-io.js';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal, write, sleepUnlessClosed, readBody, parseJson, isRecord, splitWords, splitFixed } from './server-io.js';
 
 export interface ChatRequest {
   method: string;
@@ -98,7 +97,6 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
   let handler: ChatHandler = options.handler ?? defaultChatHandler;
   const queue: ChatReply[] = [];
   const requests: ChatRequest[] = [];
-  const sockets = new Set<Socket>();
   // Counts `message` replies only, so completion ids do not shift when error replies are interleaved.
   let completions = 0;
 
@@ -187,29 +185,10 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      // Only reached when the client or close() tore the connection down mid-request; nothing to answer.
-      res.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const local = await listenLocal(handle);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closed: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://127.0.0.1:${local.port}/v1`,
     requests,
     reply(next) {
       handler = next;
@@ -217,15 +196,7 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
     enqueue(...replies) {
       queue.push(...replies);
     },
-    close() {
-      // Idempotent: a second close() (e.g. in afterEach after a test closed it) waits for the same promise.
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // server.close() only stops accepting; keep-alive and hung sockets must be destroyed explicitly.
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
-    },
+    close: () => local.close(),
   };
 }
 
