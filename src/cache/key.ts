@@ -13,14 +13,22 @@ export interface KeyMaterial {
 }
 
 /**
- * key = sha256_hex(stableStringify({ bot_id, bot_updated_at, action_type, parameters }))
- * and, for the n-th repeat (n >= 1), the same object with `occurrence: n`.
- * Built only from canonical JSON we own, so it stays stable across versions of rehearse and SDKs.
+ * The canonical JSON a key is the hash of: stableStringify({ bot_id, bot_updated_at, action_type,
+ * parameters }), with `occurrence: n` added for the n-th repeat (n >= 1). Built only from canonical
+ * JSON we own, so it stays stable across versions of rehearse and of the SDKs.
  */
-export function replayKey(material: KeyMaterial): string {
+export function keyText(material: KeyMaterial): string {
   const { occurrence, ...base } = material;
-  const hashed = occurrence === 0 ? base : { ...base, occurrence };
-  return createHash('sha256').update(stableStringify(hashed)).digest('hex');
+  return stableStringify(occurrence === 0 ? base : { ...base, occurrence });
+}
+
+export function hashKey(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** key = sha256_hex(keyText(material)) */
+export function replayKey(material: KeyMaterial): string {
+  return hashKey(keyText(material));
 }
 
 /** Params as stored in the `params` column: exactly the canonical JSON that was hashed. */

@@ -1,7 +1,8 @@
 import { distance } from 'fastest-levenshtein';
 import type { StreamDelta, TokenUsage } from '../actions/types.js';
-import { canonicalJson, replayKey, type KeyMaterial } from './key.js';
+import { canonicalJson, hashKey, keyText, type KeyMaterial } from './key.js';
 import { diffParams, type ParamDifference } from './params-diff.js';
+import { Redactor } from './redact.js';
 import type { CacheBackend, CacheRow } from './types.js';
 
 export interface CacheHit {
@@ -11,6 +12,14 @@ export interface CacheHit {
   costUsd: number;
   /** The pieces it streamed in, when it was recorded from a stream; parsed only when a streamed call asks. */
   deltas(): StreamDelta[] | undefined;
+  /** ISO 8601: when it was recorded (for expiry). */
+  recordedAt: string;
+}
+
+export interface PreparedKey {
+  key: string;
+  /** True when secrets were replaced in the params before keying. */
+  redacted: boolean;
 }
 
 export interface Recording {
@@ -43,10 +52,19 @@ export class ReplayCache {
   constructor(
     readonly backend: CacheBackend,
     readonly org: string,
+    readonly redactor: Redactor = new Redactor(),
   ) {}
 
-  key(material: KeyMaterial): string {
-    return replayKey(material);
+  /**
+   * The key of this material. Secrets in the params are replaced first (in `material`, so the
+   * recording stores what was hashed): a rotated key never changes a key, and none is written.
+   */
+  key(material: KeyMaterial): PreparedKey {
+    let text = keyText(material);
+    if (!this.redactor.matches(text)) return { key: hashKey(text), redacted: false };
+    material.parameters = this.redactor.scrub(material.parameters);
+    text = keyText(material);
+    return { key: hashKey(text), redacted: true };
   }
 
   find(key: string): CacheHit | undefined {
@@ -57,10 +75,23 @@ export class ReplayCache {
       usage: row.usage === null ? undefined : (JSON.parse(row.usage) as TokenUsage),
       costUsd: row.cost_usd,
       deltas: () => (row.deltas === null ? undefined : (JSON.parse(row.deltas) as StreamDelta[])),
+      recordedAt: row.created_at,
     };
   }
 
-  record(material: KeyMaterial, key: string, recording: Recording): void {
+  /** Writes a recording; secrets in the output (and its stream pieces) are replaced before they reach the file. */
+  record(material: KeyMaterial, key: string, recording: Recording, paramsRedacted: boolean): { redacted: boolean } {
+    let output = JSON.stringify(recording.output) ?? 'null';
+    let deltas = recording.deltas?.length ? JSON.stringify(recording.deltas) : null;
+    let redacted = paramsRedacted;
+    if (this.redactor.matches(output)) {
+      output = JSON.stringify(this.redactor.scrub(recording.output));
+      redacted = true;
+    }
+    if (deltas !== null && this.redactor.matches(deltas)) {
+      deltas = JSON.stringify(this.redactor.scrub(recording.deltas));
+      redacted = true;
+    }
     this.backend.save({
       org: this.org,
       key,
@@ -69,14 +100,16 @@ export class ReplayCache {
       action_type: material.action_type,
       params: canonicalJson(material.parameters),
       occurrence: material.occurrence,
-      output: JSON.stringify(recording.output) ?? 'null',
+      output,
       status: 'success',
       usage: recording.usage ? JSON.stringify(recording.usage) : null,
       cost_usd: recording.costUsd,
       duration_ms: recording.durationMs,
       created_at: new Date().toISOString(),
-      deltas: recording.deltas?.length ? JSON.stringify(recording.deltas) : null,
+      deltas,
+      redacted: redacted ? 1 : 0,
     });
+    return { redacted };
   }
 
   /** The recording of this bot and action whose params differ from these in the fewest places. */

@@ -4,8 +4,18 @@ import Database from 'better-sqlite3';
 import { CacheFileError } from '../errors.js';
 import type { CacheBackend, CacheListFilter, CacheRow, StoredOutcome } from './types.js';
 
-/** 2 added `deltas`. A version-1 file is read as it is and upgraded on its first write. */
-export const cacheSchemaVersion = 2;
+/**
+ * 2 added `deltas`, 3 added `redacted`. An older file is read as it is (its missing columns read as
+ * their defaults) and upgraded on its first write.
+ */
+export const cacheSchemaVersion = 3;
+
+/** Columns added after schema 1: how to add each, and what it reads as where it is missing. */
+const laterColumns = {
+  deltas: { definition: 'TEXT', missing: 'NULL' },
+  redacted: { definition: 'INTEGER NOT NULL DEFAULT 0', missing: '0' },
+} as const;
+type LaterColumn = keyof typeof laterColumns;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -24,13 +34,14 @@ CREATE TABLE IF NOT EXISTS entries (
   duration_ms REAL NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   deltas TEXT,
+  redacted INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (org, key)
 );
 CREATE INDEX IF NOT EXISTS entries_by_bot ON entries (org, bot_id, action_type);
 `;
 
 const columns =
-  'org, key, bot_id, bot_version, action_type, params, occurrence, output, status, usage, cost_usd, duration_ms, created_at, deltas';
+  'org, key, bot_id, bot_version, action_type, params, occurrence, output, status, usage, cost_usd, duration_ms, created_at, deltas, redacted';
 
 
 /**
@@ -46,8 +57,8 @@ export class SqliteCacheBackend implements CacheBackend {
   private closed = false;
   /** A SQLite file with no tables yet: read as an empty cache until the first save creates the schema. */
   private empty = false;
-  /** Whether the file has the `deltas` column (schema 2); reading never adds it. */
-  private hasDeltas = true;
+  /** Later columns this file lacks; reading never adds them. */
+  private missingColumns = new Set<LaterColumn>();
   private findStatement: Database.Statement<[string, string], StoredOutcome> | undefined;
   private upsertStatement: Database.Statement | undefined;
 
@@ -59,7 +70,7 @@ export class SqliteCacheBackend implements CacheBackend {
     const db = this.reader();
     if (!db || this.empty) return undefined;
     this.findStatement ??= db.prepare<[string, string], StoredOutcome>(
-      `SELECT output, status, usage, cost_usd, ${this.hasDeltas ? 'deltas' : 'NULL AS deltas'} FROM entries WHERE org = ? AND key = ?`,
+      `SELECT output, status, usage, cost_usd, created_at, ${this.column('deltas')} FROM entries WHERE org = ? AND key = ?`,
     );
     return this.findStatement.get(org, key);
   }
@@ -73,7 +84,7 @@ export class SqliteCacheBackend implements CacheBackend {
     if (filter.actionType !== undefined) (where.push('action_type = ?'), values.push(filter.actionType));
     const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
     return db
-      .prepare<unknown[], CacheRow>(`SELECT ${this.hasDeltas ? columns : columns.replace('deltas', 'NULL AS deltas')} FROM entries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, key${limit}`)
+      .prepare<unknown[], CacheRow>(`SELECT ${columns.replace('deltas, redacted', `${this.column('deltas')}, ${this.column('redacted')}`)} FROM entries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, key${limit}`)
       .all(...values);
   }
 
@@ -85,11 +96,11 @@ export class SqliteCacheBackend implements CacheBackend {
   saveAll(rows: Iterable<CacheRow>): void {
     const db = this.writer();
     this.upsertStatement ??= db.prepare(
-      `INSERT INTO entries (${columns}) VALUES (@org, @key, @bot_id, @bot_version, @action_type, @params, @occurrence, @output, @status, @usage, @cost_usd, @duration_ms, @created_at, @deltas)
+      `INSERT INTO entries (${columns}) VALUES (@org, @key, @bot_id, @bot_version, @action_type, @params, @occurrence, @output, @status, @usage, @cost_usd, @duration_ms, @created_at, @deltas, @redacted)
        ON CONFLICT (org, key) DO UPDATE SET bot_id = excluded.bot_id, bot_version = excluded.bot_version,
          action_type = excluded.action_type, params = excluded.params, occurrence = excluded.occurrence,
          output = excluded.output, status = excluded.status, usage = excluded.usage, cost_usd = excluded.cost_usd,
-         duration_ms = excluded.duration_ms, created_at = excluded.created_at, deltas = excluded.deltas`,
+         duration_ms = excluded.duration_ms, created_at = excluded.created_at, deltas = excluded.deltas, redacted = excluded.redacted`,
     );
     const upsert = this.upsertStatement;
     db.transaction(() => {
@@ -130,6 +141,11 @@ export class SqliteCacheBackend implements CacheBackend {
     db.close();
   }
 
+  /** A later column by name, or its default where this file predates it. */
+  private column(name: LaterColumn): string {
+    return this.missingColumns.has(name) ? `${laterColumns[name].missing} AS ${name}` : name;
+  }
+
   /** Opens the file if it exists, so that one rehearse cannot use is refused before any live call. */
   check(): void {
     this.reader();
@@ -155,11 +171,11 @@ export class SqliteCacheBackend implements CacheBackend {
     try {
       db.pragma('journal_mode = WAL');
       db.exec(schema);
-      if (!this.hasDeltas) db.exec('ALTER TABLE entries ADD COLUMN deltas TEXT');
+      for (const name of this.missingColumns) db.exec(`ALTER TABLE entries ADD COLUMN ${name} ${laterColumns[name].definition}`);
       db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(
         String(cacheSchemaVersion),
       );
-      this.hasDeltas = true;
+      this.missingColumns.clear();
     } catch (error) {
       throw new CacheFileError(this.path, `it could not be prepared for writing (${(error as Error).message}).`, { cause: error });
     }
@@ -190,7 +206,7 @@ export class SqliteCacheBackend implements CacheBackend {
       throw new CacheFileError(this.path, `it is not a SQLite database (${(error as Error).message}).`, { cause: error });
     }
     this.empty = tables.length === 0; // a new, empty file: the writer creates the schema
-    this.hasDeltas = true;
+    this.missingColumns.clear();
     if (this.empty) return;
     if (!tables.includes('entries') || !tables.includes('meta')) {
       db.close();
@@ -207,6 +223,7 @@ export class SqliteCacheBackend implements CacheBackend {
         hint: 'Upgrade rehearse (npm install rehearse@latest) to read this cache.',
       });
     }
-    this.hasDeltas = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'entries\')').all().some((column) => column.name === 'deltas');
+    const present = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('entries')").all().map((column) => column.name));
+    this.missingColumns = new Set((Object.keys(laterColumns) as LaterColumn[]).filter((name) => !present.has(name)));
   }
 }

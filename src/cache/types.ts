@@ -19,10 +19,12 @@ export interface CacheRow {
   created_at: string;
   /** JSON text of the pieces a streamed call arrived in, or null when it was not streamed. */
   deltas: string | null;
+  /** 1 when secrets were replaced in the params or the output before the entry was written. */
+  redacted: number;
 }
 
 /** The columns a replay hit needs; reading only these keeps the large `params` text off the hot path. */
-export type StoredOutcome = Pick<CacheRow, 'output' | 'status' | 'usage' | 'cost_usd' | 'deltas'>;
+export type StoredOutcome = Pick<CacheRow, 'output' | 'status' | 'usage' | 'cost_usd' | 'deltas' | 'created_at'>;
 
 export interface CacheListFilter {
   botId?: string;

@@ -25,6 +25,7 @@ interface InvokeArguments {
   param: string[];
   dataset: string[];
   timeout?: number;
+  maxAge?: string;
 }
 
 export function invokeCommand(cli: Argv) {
@@ -49,6 +50,7 @@ export function invokeCommand(cli: Argv) {
         .option('stream', { type: 'boolean', default: false, describe: 'Print events as they happen' })
         .option('param', { type: 'string', array: true, default: [] as string[], describe: 'A parameter for the bot, name=value (repeatable)' })
         .option('dataset', { type: 'string', array: true, default: [] as string[], describe: 'Index fixtures/datasets/<slug>.* for memory.search (repeatable)' })
+        .option('max-age', { type: 'string', describe: 'Replay mode: recordings older than this (30d, 12h) are misses [env REHEARSE_MAX_AGE; config cache.maxAge]' })
         .option('timeout', { type: 'number', describe: 'Fail the invocation after this many ms [default 120000, at most 600000]' })
         .example('$0 invoke support-bot "Where is my order?" --mode replay --format text', 'Replay from the committed cache')
         .example('$0 invoke support-bot "Where is my order?" --mode replay --strict', 'CI: fail on anything not recorded')
@@ -87,6 +89,7 @@ async function runInvoke(args: InvokeArguments): Promise<number> {
     ...(args.config !== undefined && { configPath: args.config }),
     ...(args.mocks !== undefined && { mocks: args.mocks }),
     ...(args.timeout !== undefined && { timeoutMs: args.timeout }),
+    ...(args.maxAge !== undefined && { maxAge: args.maxAge }),
   };
 
   let result: InvokeResult;

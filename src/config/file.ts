@@ -19,6 +19,21 @@ const configFile = z.strictObject({
       actions: z.array(z.string().min(1)).optional(),
       /** Params paths dropped before hashing, e.g. "metadata.request_id". */
       ignore: z.array(z.string().min(1)).optional(),
+      /** Recordings older than this are misses: "30d", "12h", or milliseconds. */
+      maxAge: z.union([z.string().min(1), z.number().positive()]).optional(),
+      /** More secret patterns (regular expressions) replaced before keying and writing. */
+      redact: z
+        .array(
+          z.string().refine((pattern) => {
+            try {
+              new RegExp(pattern);
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'not a valid regular expression'),
+        )
+        .optional(),
     })
     .optional(),
   /** The local state file (sessions, runs, the memory index); git-ignore it. */
@@ -63,7 +78,7 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers.',
+      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers.',
     });
   }
   return { root: resolve(file, '..'), file, config: checked.data };

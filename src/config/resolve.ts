@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { LlmSettings, ModelPrice } from '../actions/types.js';
 import { defaultProviders } from '../live/llm/select.js';
 import { defaultPrices } from '../live/llm/prices.js';
+import { parseDuration } from './duration.js';
 import { loadConfigFile } from './file.js';
 
 export const modeNames = ['live', 'replay', 'manual'] as const;
@@ -22,6 +23,8 @@ export interface SettingsOverrides {
   cachePath?: string;
   configPath?: string;
   cwd?: string;
+  /** Recordings older than this are misses: "30d", "12h", or milliseconds. */
+  maxAge?: string | number;
 }
 
 export interface ResolvedConfig {
@@ -36,6 +39,10 @@ export interface ResolvedConfig {
   /** Types replay mode caches; undefined means each type's own default. */
   cachedActions: ReadonlySet<string> | undefined;
   cacheIgnore: readonly string[];
+  /** Recordings older than this are misses; undefined: they never expire. */
+  cacheMaxAgeMs: number | undefined;
+  /** Secret patterns of the config, beside the built-in ones. */
+  cacheRedact: readonly string[];
   botGlobs: readonly string[];
   statePath: string;
   datasetsDir: string;
@@ -71,6 +78,7 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
   const envMode = env.REHEARSE_MODE ? parseMode(env.REHEARSE_MODE, 'REHEARSE_MODE') : undefined;
   const mode = overrides.mode ?? envMode ?? config.mode ?? 'live';
   parseMode(mode, 'mode');
+  const maxAge = overrides.maxAge ?? (env.REHEARSE_MAX_AGE || undefined) ?? config.cache?.maxAge;
   const cachePath = overrides.cachePath
     ? resolve(cwd, overrides.cachePath)
     : env.REHEARSE_CACHE
@@ -87,6 +95,8 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     cachePath,
     cachedActions: config.cache?.actions ? new Set(config.cache.actions) : undefined,
     cacheIgnore: config.cache?.ignore ?? [],
+    cacheMaxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, overrides.maxAge !== undefined ? 'maxAge' : env.REHEARSE_MAX_AGE ? 'REHEARSE_MAX_AGE' : 'cache.maxAge'),
+    cacheRedact: config.cache?.redact ?? [],
     botGlobs: config.bots ?? [],
     statePath: env.REHEARSE_STATE ? resolve(cwd, env.REHEARSE_STATE) : resolve(root, config.state?.path ?? defaultStatePath),
     datasetsDir: resolve(root, config.datasets?.dir ?? defaultDatasetsDir),

@@ -56,6 +56,10 @@ export interface ActionCompletedEvent extends EventBase {
   cache_key?: string;
   /** True when a replay miss ran live and was recorded. */
   recorded?: boolean;
+  /** True when secrets were replaced in the recording's params or output before it was written. */
+  redacted?: boolean;
+  /** True when the recording was older than cache.maxAge, so this call replaced it. */
+  expired?: boolean;
   output?: unknown;
   usage?: TokenUsage;
   cost_usd: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { ReplayCache } from '../cache/replay-cache.js';
+import { Redactor } from '../cache/redact.js';
 import { SqliteCacheBackend } from '../cache/sqlite-backend.js';
 import { findBot } from '../bots/find.js';
 import { isBot, type Bot } from '../bots/types.js';
@@ -91,13 +92,15 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
   const run: RunState = {
     live: resources.live,
-    cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org) : undefined,
+    cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org, new Redactor(config.cacheRedact)) : undefined,
     mocks,
     refresh: config.refresh,
     strict: config.strict,
     cachedActions: config.cachedActions,
     cacheIgnore: config.cacheIgnore,
     occurrences: new Map(),
+    cacheHits: new Map(),
+    maxAgeMs: config.cacheMaxAgeMs,
     cacheLabel: relative(config.cwd, config.cachePath) || config.cachePath,
     recordCommand: () => recordCommand(bot.key, input, config, options.sessionId),
   };
@@ -161,6 +164,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
       prompt: given.prompt,
       answer: status === 'completed' ? responseContent(output) : null,
       events: events.events,
+      cacheHits: run.cacheHits,
     },
     run.live.warn,
   );

@@ -3,6 +3,7 @@ import type { LlmMessage } from '../actions/llm-types.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { appendSessionTurn, checkSessionId, loadSessionHistory, recordInvocation, sessionSandboxDir } from '../sessions/index.js';
 import type { InvocationRecord } from '../sessions/index.js';
+import { recordCacheHits } from '../state/cache-usage.js';
 import type { ActionCompletedEvent, RehearseEvent } from './events.js';
 
 export interface OpenedSession {
@@ -29,6 +30,8 @@ export interface FinishedInvocation extends Omit<InvocationRecord, 'steps' | 'or
   /** The bot's answer as text, for the session's history. */
   answer: string | null;
   events: readonly RehearseEvent[];
+  /** Replay hits by key, for the state file's per-entry usage (what `rehearse cache stats` and pruning read). */
+  cacheHits: ReadonlyMap<string, number>;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface FinishedInvocation extends Omit<InvocationRecord, 'steps' | 'or
  * file. The run already happened: a state file that cannot be written is a warning, not a failure.
  */
 export function saveInvocation(config: ResolvedConfig, finished: FinishedInvocation, warn: (message: string) => void): void {
-  const { prompt, answer, events, ...record } = finished;
+  const { prompt, answer, events, cacheHits, ...record } = finished;
   try {
     recordInvocation(config.statePath, {
       ...record,
@@ -53,6 +56,7 @@ export function saveInvocation(config: ResolvedConfig, finished: FinishedInvocat
           ...(event.saved_cost_usd !== undefined && { saved_cost_usd: event.saved_cost_usd }),
         })),
     });
+    recordCacheHits(config.statePath, config.cachePath, config.org, cacheHits);
     if (record.status === 'completed') {
       appendSessionTurn(config.statePath, { org: config.org, sessionId: record.sessionId, botId: record.botId, user: prompt || null, assistant: answer });
     }

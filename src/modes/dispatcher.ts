@@ -87,6 +87,8 @@ export class Dispatcher {
         source: outcome.source,
         ...(outcome.cacheKey !== undefined && { cache_key: outcome.cacheKey }),
         ...(outcome.recorded && { recorded: true }),
+        ...(outcome.redacted && { redacted: true }),
+        ...(outcome.expired && { expired: true }),
         output: outcome.output,
         ...(outcome.usage && { usage: outcome.usage }),
         cost_usd: outcome.costUsd,

@@ -48,19 +48,23 @@ export const replayMode: ModeStrategy = {
       parameters: run.cacheIgnore.length ? withoutIgnoredPaths(normalized, run.cacheIgnore) : normalized,
       occurrence: 0,
     };
-    const firstKey = cache.key(material);
-    const occurrence = run.occurrences.get(firstKey) ?? 0;
-    run.occurrences.set(firstKey, occurrence + 1);
+    const first = cache.key(material);
+    const occurrence = run.occurrences.get(first.key) ?? 0;
+    run.occurrences.set(first.key, occurrence + 1);
     material.occurrence = occurrence;
-    const key = occurrence === 0 ? firstKey : cache.key(material);
+    const { key, redacted } = occurrence === 0 ? first : cache.key(material);
 
+    // A recording older than maxAge is a miss: re-recorded, or in strict mode an error that says why.
+    let expiredAt: string | undefined;
     if (!run.refresh) {
       const hit = cache.find(key);
-      if (hit) {
+      if (hit && run.maxAgeMs !== undefined && Date.now() - Date.parse(hit.recordedAt) > run.maxAgeMs) expiredAt = hit.recordedAt;
+      else if (hit) {
+        run.cacheHits.set(key, (run.cacheHits.get(key) ?? 0) + 1);
         replayStream(call, hit.output, hit.deltas);
         return { source: 'cache', output: hit.output, usage: hit.usage, costUsd: 0, cacheKey: key, savedCostUsd: hit.costUsd };
       }
-      if (run.strict) throw strictMissError(cache, bot, definition.type, key, material.parameters, run);
+      if (run.strict) throw strictMissError(cache, bot, definition.type, key, material.parameters, run, expiredAt);
     }
 
     const started = performance.now();
@@ -72,13 +76,12 @@ export const replayMode: ModeStrategy = {
     const live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
     // An action that ignored the signal may finish after its invocation timed out: record nothing of it.
     if (run.live.signal.aborted) throw run.live.signal.reason;
-    cache.record(material, key, {
-      output: live.output,
-      usage: live.usage,
-      costUsd: live.costUsd,
-      durationMs: Math.round(performance.now() - started),
-      deltas,
-    });
-    return { ...live, cacheKey: key, recorded: true };
+    const written = cache.record(
+      material,
+      key,
+      { output: live.output, usage: live.usage, costUsd: live.costUsd, durationMs: Math.round(performance.now() - started), deltas },
+      redacted,
+    );
+    return { ...live, cacheKey: key, recorded: true, ...(written.redacted && { redacted: true }), ...(expiredAt && { expired: true }) };
   },
 };

@@ -6,7 +6,15 @@ import type { ActionBot, RunState } from './types.js';
 const shownDifferences = 6;
 
 /** The error of a strict miss: what was asked, how it differs from the nearest recording, and how to record it. */
-export function strictMissError(cache: ReplayCache, bot: ActionBot, actionType: string, key: string, parameters: unknown, run: RunState): StrictMissError {
+export function strictMissError(
+  cache: ReplayCache,
+  bot: ActionBot,
+  actionType: string,
+  key: string,
+  parameters: unknown,
+  run: RunState,
+  expiredAt?: string,
+): StrictMissError {
   const lines = [
     `Strict replay miss: bot "${bot.id}" called ${actionType} with params that have no recording.`,
     `  bot:    ${bot.path} (version ${bot.version})`,
@@ -14,8 +22,10 @@ export function strictMissError(cache: ReplayCache, bot: ActionBot, actionType: 
     `  key:    ${key}`,
     `  org:    ${cache.org}   cache: ${run.cacheLabel}`,
   ];
-  const nearest = cache.nearest(bot.id, actionType, parameters);
-  if (!nearest) {
+  const nearest = expiredAt ? undefined : cache.nearest(bot.id, actionType, parameters);
+  if (expiredAt) {
+    lines[0] = `Strict replay miss: the recording of this ${actionType} call by bot "${bot.id}" expired (recorded ${expiredAt}, older than cache.maxAge).`;
+  } else if (!nearest) {
     lines.push(`There is no recording of ${actionType} for bot "${bot.id}" in org "${cache.org}" to compare with.`);
   } else {
     const { row, differences } = nearest;

@@ -32,6 +32,10 @@ export interface ModeOutcome {
   recorded?: boolean;
   /** A replay hit: the recorded call's cost. */
   savedCostUsd?: number;
+  /** A recording whose params or output had secrets replaced before they were written. */
+  redacted?: boolean;
+  /** A recording older than maxAge, replaced by this live call. */
+  expired?: boolean;
 }
 
 /** Everything a mode may need for one invocation; each mode uses its part. */
@@ -45,6 +49,10 @@ export interface RunState {
   cacheIgnore: readonly string[];
   /** How many times each first-occurrence key was seen in this invocation. */
   occurrences: Map<string, number>;
+  /** Replay hits of this invocation by key, written to the state file's usage table at the end. */
+  cacheHits: Map<string, number>;
+  /** Recordings older than this are misses; undefined: recordings never expire. */
+  maxAgeMs: number | undefined;
   /** Where the cache lives, and how to record a miss: for the strict-miss message. */
   cacheLabel: string;
   recordCommand(): string;

@@ -65,6 +65,7 @@ function seed(): void {
           duration_ms: 800,
           created_at: '2026-11-23T00:00:00.000Z',
           deltas: null,
+          redacted: 0,
         };
       }
     })(),

@@ -40,6 +40,7 @@ function seed(): void {
     duration_ms: 9000,
     created_at: '2026-11-23T00:00:00.000Z',
     deltas: JSON.stringify(deltas),
+    redacted: 0,
   });
   backend.close();
 }
