@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
 import { botsCommand } from './bots.js';
+import { cacheCommand } from './cache/index.js';
 import { invokeCommand } from './invoke.js';
 import { runsCommand } from './runs.js';
 import { sessionsCommand } from './sessions.js';
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('rehearse')
     .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
     .strict()
-    .demandCommand(1, 'Name a command: invoke, bots, sessions, runs or usage.')
+    .demandCommand(1, 'Name a command: invoke, bots, sessions, runs, usage or cache.')
     .recommendCommands()
     .help()
     .alias('h', 'help')
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       throw Object.assign(new Error(message), { usage: true });
     });
-  cli = usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli)))));
+  cli = cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli))))));
   try {
     await cli.parseAsync();
   } catch (error) {

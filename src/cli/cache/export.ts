@@ -1,0 +1,59 @@
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { Argv } from 'yargs';
+import { openCacheReader } from '../../cache/cache-file.js';
+import { exportJsonl } from '../../cache/export-jsonl.js';
+import { NotFoundError } from '../../errors.js';
+import { writeJson, writeLines } from '../state-options.js';
+import { cacheOptions, cacheTarget, entries } from './common.js';
+import { progressBar } from './progress.js';
+
+/** Whether an error is the reader of a pipe going away (`rehearse cache export | head`). */
+function isBrokenPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+export function exportCommand(cli: Argv) {
+  return cli.command(
+    'export [file]',
+    'Write the entries of an org as JSON Lines, one entry a line, sorted, to review in a diff',
+    (command) =>
+      cacheOptions(command)
+        .positional('file', { type: 'string', default: '-', describe: 'The file to write; - (the default) for stdout' })
+        .example('$0 cache export cache/recordings.jsonl', 'A reviewable copy of the cache, to commit beside it or instead of it')
+        .example('$0 cache export | grep support-bot', 'Entries to stdout'),
+    async (args) => {
+      const target = cacheTarget(args);
+      const reader = openCacheReader(target.cachePath);
+      if (!reader) throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
+      // yargs hands `-` over as an empty string.
+      const toStdout = args.file === '-' || args.file === '';
+      const file = toStdout ? undefined : resolve(args.file);
+      // Written beside the file and renamed when complete: an interrupted export never leaves half a file.
+      const partial = file && `${file}.${process.pid}.partial`;
+      const out: Writable = partial ? createWriteStream(partial) : process.stdout;
+      const bar = progressBar('Exporting');
+      let written: number;
+      try {
+        written = await exportJsonl(reader, target.org, out, (done, total) => bar.update(done, total));
+        if (partial && file) {
+          out.end();
+          await once(out, 'finish');
+          renameSync(partial, file);
+        }
+      } catch (error) {
+        if (partial) rmSync(partial, { force: true });
+        if (toStdout && isBrokenPipe(error)) return;
+        throw error;
+      } finally {
+        bar.finish();
+        reader.close();
+      }
+      if (!file) return;
+      if (args.format === 'json') return writeJson({ org: target.org, cache: target.cachePath, file, entries: written });
+      writeLines([`Exported ${entries(written)} of org ${target.org} from ${target.cachePath} to ${file}.`]);
+    },
+  );
+}
