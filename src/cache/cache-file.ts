@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CacheFileError } from '../errors.js';
-import { SqliteCacheBackend } from './sqlite-backend.js';
+import { finishWriting, SqliteCacheBackend } from './sqlite-backend.js';
 
 /**
  * The cache file as the maintenance commands (`rehearse cache ...`) see it. They read rows with
@@ -103,13 +103,7 @@ export async function writeCacheFile<T>(path: string, work: (db: Database.Databa
     return await work(db);
   } finally {
     if (db.inTransaction) db.exec('ROLLBACK');
-    try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      // Another process still writing keeps WAL on; the last one to close turns it off.
-      db.pragma('journal_mode = DELETE');
-    } catch {
-      // busy: another connection holds the file; it checkpoints when it closes
-    }
+    finishWriting(db);
     db.close();
   }
 }

@@ -17,6 +17,20 @@ const laterColumns = {
 } as const;
 type LaterColumn = keyof typeof laterColumns;
 
+/**
+ * How anything that writes the committed cache ends: a checkpoint, and back to a rollback journal,
+ * so no -wal or -shm file is left for git and the next reader needs none. Another process still
+ * writing keeps WAL on (this fails as busy); the last one to close turns it off.
+ */
+export function finishWriting(db: Database.Database): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+  } catch {
+    // busy: another connection holds the file; it checkpoints when it closes
+  }
+}
+
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (
@@ -128,16 +142,7 @@ export class SqliteCacheBackend implements CacheBackend {
     this.db = undefined;
     this.findStatement = undefined;
     this.upsertStatement = undefined;
-    if (this.wrote) {
-      try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        // Back to a rollback journal: the committed file then needs no -shm to be read. Another
-        // process still writing keeps WAL on; the last one to close turns it off.
-        db.pragma('journal_mode = DELETE');
-      } catch {
-        // busy: another connection holds the file; it checkpoints when it closes
-      }
-    }
+    if (this.wrote) finishWriting(db);
     db.close();
   }
 

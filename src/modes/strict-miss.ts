@@ -15,16 +15,20 @@ export function strictMissError(
   run: RunState,
   expiredAt?: string,
 ): StrictMissError {
+  const headline = expiredAt
+    ? `Strict replay miss: the recording of this ${actionType} call by bot "${bot.id}" expired (recorded ${expiredAt}, older than cache.maxAge).`
+    : `Strict replay miss: bot "${bot.id}" called ${actionType} with params that have no recording.`;
   const lines = [
-    `Strict replay miss: bot "${bot.id}" called ${actionType} with params that have no recording.`,
+    headline,
     `  bot:    ${bot.path} (version ${bot.version})`,
     `  action: ${actionType}`,
     `  key:    ${key}`,
     `  org:    ${cache.org}   cache: ${run.cacheLabel}`,
   ];
+  // An expired recording is the nearest one there is: the params match, only its age does not.
   const nearest = expiredAt ? undefined : cache.nearest(bot.id, actionType, parameters);
   if (expiredAt) {
-    lines[0] = `Strict replay miss: the recording of this ${actionType} call by bot "${bot.id}" expired (recorded ${expiredAt}, older than cache.maxAge).`;
+    lines.push('Record it again, or raise cache.maxAge (--max-age) if it is still good.');
   } else if (!nearest) {
     lines.push(`There is no recording of ${actionType} for bot "${bot.id}" in org "${cache.org}" to compare with.`);
   } else {
