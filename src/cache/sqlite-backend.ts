@@ -22,12 +22,34 @@ type LaterColumn = keyof typeof laterColumns;
  * so no -wal or -shm file is left for git and the next reader needs none. Another process still
  * writing keeps WAL on (this fails as busy); the last one to close turns it off.
  */
-export function finishWriting(db: Database.Database): void {
+export function finishWriting(db: Database.Database): boolean {
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
+    return true;
   } catch {
-    // busy: another connection holds the file; it checkpoints when it closes
+    return false; // busy: another connection holds the file; the last one to close finishes
+  }
+}
+
+/**
+ * After a connection closes, finishes a WAL that is still beside the file. Two processes that close
+ * at the same moment each see the other's connection and give up, leaving a -wal to commit; so
+ * whoever closes retries briefly with a fresh connection once its own is gone.
+ */
+function finishLeftoverWal(path: string): void {
+  for (let attempt = 0; attempt < 5 && existsSync(`${path}-wal`); attempt++) {
+    if (attempt > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { fileMustExist: true });
+      db.pragma('busy_timeout = 100');
+      if (finishWriting(db)) return;
+    } catch {
+      // the file is busy or gone: try again, or leave it to the connection still open
+    } finally {
+      db?.close();
+    }
   }
 }
 
@@ -144,6 +166,7 @@ export class SqliteCacheBackend implements CacheBackend {
     this.upsertStatement = undefined;
     if (this.wrote) finishWriting(db);
     db.close();
+    finishLeftoverWal(this.path);
   }
 
   /** A later column by name, or its default where this file predates it. */

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
+
+type Colors = Pick<typeof pc, 'bold' | 'red'>;
 import type { ModeName } from '../config/resolve.js';
 import { formatUsd } from '../format/content.js';
 import type { InvocationRecord, StrictMissRecord } from './summary-record.js';
@@ -68,24 +70,27 @@ function plural(count: number, word: string, words = `${word}s`): string {
   return `${count} ${count === 1 ? word : words}`;
 }
 
-/** The summary as the reporter prints it; every strict miss with the command that records it. */
-export function formatSummary(summary: RunSummary): string {
+/**
+ * The summary as the reporter prints it; every strict miss with the command that records it.
+ * `colors` defaults to picocolors' own detection (a terminal, FORCE_COLOR); tests pass plain ones.
+ */
+export function formatSummary(summary: RunSummary, colors: Colors = pc): string {
   const modes = (Object.entries(summary.byMode) as Array<[ModeName, number]>)
     .filter(([, count]) => count > 0)
     .map(([mode, count]) => `${mode} ${count}`)
     .join(', ');
   const lines = [
-    `${pc.bold(' rehearse ')} ${plural(summary.invocations, 'invocation')}${modes ? ` (${modes})` : ''}${summary.failed ? pc.red(`, ${summary.failed} failed`) : ''}`,
+    `${colors.bold(' rehearse ')} ${plural(summary.invocations, 'invocation')}${modes ? ` (${modes})` : ''}${summary.failed ? colors.red(`, ${summary.failed} failed`) : ''}`,
     `   cache: ${plural(summary.hits, 'hit')}, ${plural(summary.misses, 'miss', 'misses')}, ${summary.recorded} recorded · cost saved ${formatUsd(summary.savedCostUsd)} · spent on live calls ${formatUsd(summary.costUsd)}`,
   ];
   if (summary.strictMisses.length > 0) {
     const one = summary.strictMisses.length === 1;
     lines.push(
-      pc.red(`   ${plural(summary.strictMisses.length, 'strict miss', 'strict misses')}: ${one ? 'a recording is' : 'recordings are'} missing; record ${one ? 'it' : 'them'}, then commit the cache:`),
+      colors.red(`   ${plural(summary.strictMisses.length, 'strict miss', 'strict misses')}: ${one ? 'a recording is' : 'recordings are'} missing; record ${one ? 'it' : 'them'}, then commit the cache:`),
     );
     for (const miss of summary.strictMisses) {
       const where = [miss.file, miss.test].filter((part) => part !== null).join(' > ') || '(outside a test)';
-      lines.push(`   ${pc.red('✗')} ${where}`);
+      lines.push(`   ${colors.red('✗')} ${where}`);
       lines.push(`     ${miss.message}`);
       lines.push(`     bot ${miss.bot} · ${miss.actionType}${miss.key ? ` · key ${miss.key.slice(0, 12)}` : ''}`);
       if (miss.rerun) lines.push(`     record it: ${miss.rerun}`);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createColors } from 'picocolors';
 import { defineBot, type InvokeResult } from '../../src/index.js';
 import { invokeForTest, isolate, orgForTest, testSettings, useOrg, useTemporaryCache } from '../../src/vitest/index.js';
 import { testMode } from '../../src/vitest/settings.js';
@@ -231,7 +232,7 @@ describe('the summary', () => {
     writeFileSync(file, [base, miss, manual, live].map((record) => JSON.stringify(record)).join('\n') + '\n{"cut short');
     const summary = summarize(readRecords(file));
     expect(summary).toMatchObject({ invocations: 4, byMode: { live: 0, replay: 3, manual: 1 }, failed: 1, hits: 2, misses: 2, recorded: 1 });
-    expect(formatSummary(summary)).toBe(
+    expect(formatSummary(summary, createColors(false))).toBe(
       [
         ' rehearse  4 invocations (replay 3, manual 1), 1 failed',
         '   cache: 2 hits, 2 misses, 1 recorded · cost saved $0.000012 · spent on live calls $0.000500',
