@@ -1,4 +1,5 @@
 import { codeExecAction } from './codeexec.js';
+import { httpFetchAction } from './http-fetch.js';
 import { llmMessageAction } from './llm-message.js';
 import { memoryAddAction, memorySearchAction } from './memory.js';
 import { actionTypes, registerAction } from './registry.js';
@@ -14,3 +15,4 @@ registerBuiltin(llmMessageAction);
 registerBuiltin(codeExecAction);
 registerBuiltin(memorySearchAction);
 registerBuiltin(memoryAddAction);
+registerBuiltin(httpFetchAction);

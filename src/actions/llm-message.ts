@@ -1,7 +1,14 @@
 import { ActionParamsError } from '../errors.js';
 import { runLlmMessage } from '../live/llm/run.js';
+import type { WireResponse } from '../wire/types.js';
 import type { ActionDefinition, StreamDelta } from './types.js';
 import type { LlmMessageOutput, LlmMessageParams, LlmRole } from './llm-types.js';
+import { expandWireMock, isWireParams, neutralOutput, normalizeWire, runWireFromEnv, validateWire, type WireLlmParams } from './llm-wire.js';
+
+/** Neutral params (ctx.llm.message), or an SDK's request body (ctx.fetch, an agent's local endpoint). */
+type LlmParams = LlmMessageParams | WireLlmParams;
+/** The neutral answer, or the provider's whole answer to an SDK call. */
+type LlmOutput = LlmMessageOutput | WireResponse;
 
 const roles: ReadonlySet<string> = new Set<LlmRole>(['system', 'user', 'assistant', 'tool']);
 
@@ -13,8 +20,9 @@ function fail(problem: string): never {
  * Checks the fields that decide what the provider is asked. Hand-written rather than a schema
  * library because it runs on every replay hit, where it must cost next to nothing and must not copy.
  */
-function validate(raw: unknown): LlmMessageParams {
+function validate(raw: unknown): LlmParams {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('params must be an object like { model, messages }.');
+  if (isWireParams(raw)) return validateWire(raw);
   const params = raw as Partial<LlmMessageParams>;
   if (typeof params.model !== 'string' || params.model === '') fail('"model" must be a non-empty string, e.g. "gpt-4o-mini".');
   if (!Array.isArray(params.messages) || params.messages.length === 0) {
@@ -41,14 +49,15 @@ function validate(raw: unknown): LlmMessageParams {
 }
 
 /** `stream` only changes how the answer travels, not what it is, so it never enters the key. */
-function normalize(params: LlmMessageParams): unknown {
+function normalize(params: LlmParams): unknown {
+  if (isWireParams(params)) return normalizeWire(params);
   if (params.stream === undefined) return params;
   const { stream: _stream, ...rest } = params;
   return rest;
 }
 
 /** A mock may give just the text; everything else gets neutral defaults. */
-function expandMockOutput(output: unknown): LlmMessageOutput {
+function expandNeutralMock(output: unknown): LlmMessageOutput {
   if (typeof output === 'string') output = { content: output };
   if (output === null || typeof output !== 'object') {
     throw new ActionParamsError('llm.message', 'a mocked output must be a string or { content, tool_calls?, stop_reason?, usage? }.');
@@ -71,21 +80,24 @@ function deltasOf(output: LlmMessageOutput): StreamDelta[] {
   return deltas;
 }
 
-export const llmMessageAction: ActionDefinition<LlmMessageParams, LlmMessageOutput> = {
+function expandMockOutput(output: unknown, params: LlmParams): LlmOutput {
+  return isWireParams(params) ? expandWireMock(output, params, expandNeutralMock) : expandNeutralMock(output);
+}
+
+export const llmMessageAction: ActionDefinition<LlmParams, LlmOutput> = {
   type: 'llm.message',
   description: 'One call to an LLM: messages in, a message (text and tool calls) out.',
   cachedByDefault: true,
   validate,
   normalize,
-  run: runLlmMessage,
+  run: (params, live) => (isWireParams(params) ? runWireFromEnv(params, live) : runLlmMessage(params, live)),
   expandMockOutput,
   exampleOutput: { content: 'The answer the model should give.' },
-  usageOf: (output) => output.usage,
+  usageOf: (output) => neutralOutput(output).usage,
   streams: (params) => params.stream === true,
-  deltasOf,
-  messageOf: (output) => ({
-    role: 'assistant',
-    content: output.content,
-    ...(output.tool_calls.length > 0 && { tool_calls: output.tool_calls }),
-  }),
+  deltasOf: (output) => deltasOf(neutralOutput(output)),
+  messageOf: (output) => {
+    const { content, tool_calls } = neutralOutput(output);
+    return { role: 'assistant', content, ...(tool_calls.length > 0 && { tool_calls }) };
+  },
 };

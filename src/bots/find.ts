@@ -5,6 +5,7 @@ import { closest } from 'fastest-levenshtein';
 import { glob } from 'tinyglobby';
 import { BotDefinitionError, BotNotFoundError } from '../errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { commandBot } from './command.js';
 import { isBot, type Bot } from './types.js';
 
 /** Whether Node would load this file as CommonJS: a .cts/.cjs file, or a .ts/.js one outside a "type": "module" package. */
@@ -59,14 +60,16 @@ function botsInFile(file: string): Promise<Bot[]> {
 }
 
 /** Every bot the config's `bots` globs lead to, by key. Two bots with one key is an error. */
-export async function findBots(config: Pick<ResolvedConfig, 'root' | 'botGlobs'>): Promise<Map<string, Bot>> {
+export async function findBots(config: Pick<ResolvedConfig, 'root' | 'botGlobs' | 'agents' | 'configFile'>): Promise<Map<string, Bot>> {
   const bots = new Map<string, Bot>();
+  for (const [key, agent] of Object.entries(config.agents)) bots.set(key, commandBot({ key, ...agent }, config.root, config.configFile));
   if (config.botGlobs.length === 0) return bots;
   const files = (await glob([...config.botGlobs], { cwd: config.root, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })).sort();
   for (const file of files) {
     for (const bot of await botsInFile(resolve(file))) {
       const other = bots.get(bot.key);
       if (other && other.sourceFile !== bot.sourceFile) {
+        if (other.sourceFile === config.configFile) throw new BotDefinitionError(`Two bots have the key "${bot.key}": an agent in ${config.configFile} and a bot in ${bot.sourceFile}. Keys must be unique.`);
         throw new BotDefinitionError(`Two bots have the key "${bot.key}": in ${other.sourceFile} and in ${bot.sourceFile}. Keys must be unique.`);
       }
       bots.set(bot.key, bot);
@@ -75,7 +78,7 @@ export async function findBots(config: Pick<ResolvedConfig, 'root' | 'botGlobs'>
   return bots;
 }
 
-export async function findBot(key: string, config: Pick<ResolvedConfig, 'root' | 'botGlobs' | 'configFile'>): Promise<Bot> {
+export async function findBot(key: string, config: Pick<ResolvedConfig, 'root' | 'botGlobs' | 'agents' | 'configFile'>): Promise<Bot> {
   const bots = await findBots(config);
   const bot = bots.get(key);
   if (bot) return bot;

@@ -4,7 +4,9 @@ import type { LlmSettings, ModelPrice } from '../actions/types.js';
 import { defaultProviders } from '../live/llm/select.js';
 import { defaultPrices } from '../live/llm/prices.js';
 import { parseDuration } from './duration.js';
-import { loadConfigFile } from './file.js';
+import { loadConfigFile, type ConfigFile } from './file.js';
+
+type CommandBotDefinitionFields = NonNullable<ConfigFile['agents']>[string];
 
 export const modeNames = ['live', 'replay', 'manual'] as const;
 export type ModeName = (typeof modeNames)[number];
@@ -44,6 +46,8 @@ export interface ResolvedConfig {
   /** Secret patterns of the config, beside the built-in ones. */
   cacheRedact: readonly string[];
   botGlobs: readonly string[];
+  /** Agents run as programs, from the config's `agents`. */
+  agents: Readonly<Record<string, CommandBotDefinitionFields>>;
   statePath: string;
   datasetsDir: string;
   prices: Readonly<Record<string, ModelPrice>>;
@@ -98,6 +102,7 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     cacheMaxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, overrides.maxAge !== undefined ? 'maxAge' : env.REHEARSE_MAX_AGE ? 'REHEARSE_MAX_AGE' : 'cache.maxAge'),
     cacheRedact: config.cache?.redact ?? [],
     botGlobs: config.bots ?? [],
+    agents: config.agents ?? {},
     statePath: env.REHEARSE_STATE ? resolve(cwd, env.REHEARSE_STATE) : resolve(root, config.state?.path ?? defaultStatePath),
     datasetsDir: resolve(root, config.datasets?.dir ?? defaultDatasetsDir),
     prices: { ...defaultPrices, ...config.prices },

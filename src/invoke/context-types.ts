@@ -36,6 +36,12 @@ export interface BotContext {
    * returns its output. Its actions are recorded under its own bot id; its events carry a nested path.
    */
   invoke<Output = unknown>(bot: Bot<Output> | string, input?: string | Partial<BotInput>): Promise<Output>;
+  /**
+   * A standard fetch to hand your SDK: `new OpenAI({ fetch: ctx.fetch })`, `new Anthropic({ fetch: ctx.fetch })`,
+   * `createOpenAI({ fetch: ctx.fetch })`. Its LLM calls become `llm.message` actions (recorded, replayed
+   * and mocked like any other); other requests become `http.fetch` actions.
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Any action type, built in or registered with registerAction(). */
   act<Output = unknown>(type: string, params: unknown): Promise<Output>;
   /** A log line in the events (not on stdout). */

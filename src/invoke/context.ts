@@ -11,6 +11,8 @@ import { responseContent } from '../format/content.js';
 import type { BotContext } from './context-types.js';
 import { botInput } from './input.js';
 import type { EventLog } from './events.js';
+import { createContextFetch } from '../sdk/fetch.js';
+import type { SdkCaller } from '../sdk/exchange.js';
 
 export interface ContextFields {
   invocationId: string;
@@ -28,10 +30,23 @@ export interface ContextFields {
 /** How deep sub-agents may nest: enough for real delegation, low enough to stop a cycle quickly. */
 export const maxAgentDepth = 8;
 
+/** What rehearse's own runners (an agent run as a command) need of a context that bots never see. */
+export interface ContextInternals extends SdkCaller {
+  events: EventLog;
+}
+
+const internals = new WeakMap<BotContext, ContextInternals>();
+
+export function contextInternals(context: BotContext): ContextInternals {
+  const found = internals.get(context);
+  if (!found) throw new Error('This context was not made by rehearse.');
+  return found;
+}
+
 export function createContext(fields: ContextFields, dispatcher: Dispatcher, events: EventLog): BotContext {
   const { bot } = fields;
   const act = <Output>(type: string, params: unknown) => dispatcher.perform(type, params, bot) as Promise<Output>;
-  return {
+  const context: BotContext = {
     invocationId: fields.invocationId,
     sessionId: fields.sessionId,
     mode: fields.mode,
@@ -42,7 +57,7 @@ export function createContext(fields: ContextFields, dispatcher: Dispatcher, eve
       message: (params) => act('llm.message', params),
       stream(params) {
         const deltas = new AsyncQueue<StreamDelta>();
-        const output = dispatcher.perform('llm.message', { ...params, stream: true }, bot, (delta) => deltas.push(delta)) as Promise<LlmMessageOutput>;
+        const output = dispatcher.perform('llm.message', { ...params, stream: true }, bot, { onDelta: (delta) => deltas.push(delta) }) as Promise<LlmMessageOutput>;
         output.then(() => deltas.end(), (error: unknown) => deltas.fail(error));
         // A bot that awaits only `output` must not leave an unobserved rejection behind.
         output.catch(() => undefined);
@@ -51,12 +66,15 @@ export function createContext(fields: ContextFields, dispatcher: Dispatcher, eve
     },
     codeexec: { run: (params) => act('codeexec.run', params) },
     memory: { search: (params) => act('memory.search', params), add: (params) => act('memory.add', params) },
+    fetch: createContextFetch({ dispatcher, bot }),
     act,
     invoke: <Output>(botOrKey: Bot<Output> | string, input?: string | Partial<BotInput>) =>
       invokeSubAgent(fields, dispatcher, events, botOrKey as Bot | string, input) as Promise<Output>,
     log: (message, data) =>
       events.emit({ type: 'log', at: Date.now(), level: 'info', bot_path: bot.path, message, ...(data !== undefined && { data }) }),
   };
+  internals.set(context, { dispatcher, bot, events });
+  return context;
 }
 
 /**

@@ -20,7 +20,7 @@ const success = z.strictObject({
 
 const failure = z.strictObject({
   status: z.literal('error'),
-  error: z.union([z.string(), z.strictObject({ message: z.string(), code: z.string().optional() })]),
+  error: z.union([z.string(), z.strictObject({ message: z.string(), code: z.string().optional(), status: z.number().int().min(400).max(599).optional() })]),
   when: matcher.optional(),
 });
 

@@ -2,7 +2,7 @@ import type { TokenUsage } from '../actions/types.js';
 
 export type MockResponse<Output = unknown> =
   | { status: 'success'; output: Output; usage?: TokenUsage; cost_usd?: number }
-  | { status: 'error'; error: string | { message: string; code?: string } };
+  | { status: 'error'; error: string | { message: string; code?: string; /** The HTTP status an SDK call receives (default 500). */ status?: number } };
 
 /**
  * Matches an action's params. A plain object matches when each of its fields matches (other fields

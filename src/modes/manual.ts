@@ -10,10 +10,13 @@ export const manualMode: ModeStrategy = {
     if (!run.mocks) throw new Error('manual mode was started without a mock server'); // invoke() always makes one
     const { response } = await run.mocks.serve(definition.type, params, definition.exampleOutput);
     if (response.status === 'error') {
-      const error = typeof response.error === 'string' ? { message: response.error } : response.error;
-      throw new ActionFailedError(definition.type, 'mock', error.message, error.code ? { hint: `error code: ${error.code}` } : {});
+      const error: { message: string; code?: string; status?: number } = typeof response.error === 'string' ? { message: response.error } : response.error;
+      throw new ActionFailedError(definition.type, 'mock', error.message, {
+        ...(error.code && { hint: `error code: ${error.code}` }),
+        ...(error.status !== undefined && { httpStatus: error.status }),
+      });
     }
-    const output = definition.expandMockOutput ? definition.expandMockOutput(response.output) : response.output;
+    const output = definition.expandMockOutput ? definition.expandMockOutput(response.output, params) : response.output;
     replayStream(call, output);
     return {
       source: 'mock',

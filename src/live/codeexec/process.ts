@@ -13,6 +13,8 @@ export interface ProcessOptions {
   stdin: string | undefined;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Also gets stderr as it arrives (an agent's logs become events while it runs). */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 export interface ProcessResult {
@@ -114,7 +116,10 @@ export function startProcess(options: ProcessOptions): RunningProcess {
     };
 
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      options.onStderr?.(chunk);
+    });
     if (child.stdin) {
       // The program may exit (or close its stdin) without reading it all: EPIPE is not our failure.
       child.stdin.on('error', () => {});

@@ -1,4 +1,5 @@
-import type { LiveContext, LiveOutcome } from '../../actions/types.js';
+import type { LiveContext, LiveOutcome, TokenUsage } from '../../actions/types.js';
+import type { TransportSettings } from './transport.js';
 import type { LlmMessageOutput, LlmMessageParams } from '../../actions/llm-types.js';
 import { anthropicMessagesProvider } from './anthropic-messages.js';
 import { openAiChatProvider } from './openai-chat.js';
@@ -11,10 +12,20 @@ const providers: Record<'openai' | 'anthropic', LlmProvider> = { openai: openAiC
 
 /** The live `llm.message`: the chosen provider, with retries and a timeout, priced from the table. */
 export async function runLlmMessage(params: LlmMessageParams, live: LiveContext): Promise<LiveOutcome<LlmMessageOutput>> {
-  const { llm, prices } = live.settings;
-  const provider = providers[chooseProvider(params, llm)];
-  const output = await provider.generate(params, live, { retry: { ...defaultRetryPolicy, retries: llm.retries }, timeoutMs: llm.timeoutMs });
-  const price = priceOf(output.model, prices) ?? priceOf(params.model, prices);
-  if (!price) live.warn(`No price known for model "${params.model}"; its calls count as $0. Add it to "prices" in rehearse.config.json.`);
-  return { output, usage: output.usage, costUsd: price ? costOf(price, output.usage) : 0 };
+  const provider = providers[chooseProvider(params, live.settings.llm)];
+  const output = await provider.generate(params, live, transportSettings(live));
+  return { output, usage: output.usage, costUsd: callCost(live, params.model, output.model, output.usage) };
+}
+
+export function transportSettings(live: LiveContext): TransportSettings {
+  const { llm } = live.settings;
+  return { retry: { ...defaultRetryPolicy, retries: llm.retries }, timeoutMs: llm.timeoutMs };
+}
+
+/** What a call cost from the price table (the answering model's price, else the requested one's); an unknown model is $0, said once. */
+export function callCost(live: LiveContext, requestedModel: string, answeredModel: string, usage: TokenUsage): number {
+  const { prices } = live.settings;
+  const price = priceOf(answeredModel, prices) ?? priceOf(requestedModel, prices);
+  if (!price) live.warn(`No price known for model "${requestedModel}"; its calls count as $0. Add it to "prices" in rehearse.config.json.`);
+  return price ? costOf(price, usage) : 0;
 }

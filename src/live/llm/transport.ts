@@ -70,7 +70,7 @@ export function postToProvider(call: ProviderCall, live: LiveContext, settings: 
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const text = await response.body.text().catch(() => '');
-    const failure = new ProviderError(call.provider, response.statusCode, providerMessage(text), call.hintFor(response.statusCode));
+    const failure = new ProviderError(call.provider, response.statusCode, providerMessage(text), call.hintFor(response.statusCode), text);
     const retryable = response.statusCode === 429 || response.statusCode >= 500;
     if (retryable) throw new RetryableFailure(failure, parseRetryAfter(response.headers['retry-after']));
     throw failure;

@@ -1,0 +1,88 @@
+import type { BotInput } from '../bots/types.js';
+import { AgentProcessError } from '../errors.js';
+import type { BotContext } from '../invoke/context-types.js';
+import { contextInternals } from '../invoke/context.js';
+import { startProcess } from '../live/codeexec/process.js';
+import { startAgentEndpoint } from './endpoint.js';
+import { agentEnvironment } from './environment.js';
+
+/** How an agent that is a program runs: its command line, folder and extra environment. */
+export interface AgentCommand {
+  command: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+}
+
+/** The invocation's own timeout ends the agent (through the signal); this only bounds a run nobody stops. */
+const processTimeoutMs = 600_000;
+
+function describe(command: readonly string[]): string {
+  return command.map((part) => (/^[\w./:=@+-]+$/.test(part) ? part : JSON.stringify(part))).join(' ');
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/**
+ * Runs an agent that is a program: the prompt on its stdin, its answer from its stdout, each line
+ * of its stderr a log event as it arrives. For the run, a local endpoint on 127.0.0.1 speaks the
+ * OpenAI and Anthropic APIs and the program's OPENAI_BASE_URL / ANTHROPIC_BASE_URL point at it, so
+ * its LLM calls go through the dispatcher in every mode. A non-zero exit fails the invocation.
+ */
+export async function runCommandAgent(agent: AgentCommand, input: BotInput, context: BotContext): Promise<string> {
+  const caller = contextInternals(context);
+  const { events, bot, dispatcher } = caller;
+  const live = dispatcher.live;
+  const endpoint = await startAgentEndpoint(caller, live);
+  const [program, ...args] = agent.command as [string, ...string[]];
+  let pending = '';
+  const log = (line: string) => events.emit({ type: 'log', at: Date.now(), level: 'info', bot_path: bot.path, message: line, data: { stream: 'stderr' } });
+  try {
+    const running = startProcess({
+      command: program,
+      args,
+      cwd: agent.cwd,
+      env: agentEnvironment(live.env, agent.env, endpoint),
+      stdin: input.prompt,
+      timeoutMs: processTimeoutMs,
+      signal: context.signal,
+      onStderr(chunk) {
+        pending += chunk.toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) log(line);
+      },
+    });
+    let result;
+    try {
+      result = await running.result;
+    } catch (error) {
+      if (context.signal.aborted) throw context.signal.reason;
+      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      throw new AgentProcessError(`The agent "${bot.path}" could not start \`${describe(agent.command)}\` in ${agent.cwd}${code ? ` (${code})` : ''}.`, {
+        hint: code === 'ENOENT' ? `Is "${program}" installed and on PATH, and does ${agent.cwd} exist?` : 'Check that the program is executable.',
+        cause: error,
+      });
+    }
+    if (pending) log(pending);
+    const ran = `\`${describe(agent.command)}\``;
+    if (result.exitCode !== 0) {
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+      const stderr = lastLines(result.stderr, 5);
+      throw new AgentProcessError(`The agent "${bot.path}" (${ran}) ${how}.${stderr ? `\nIts last words on stderr:\n${stderr}` : ''}`, {
+        hint: 'Every line it wrote to stderr is a log event of this invocation (--verbose, or --format events).',
+      });
+    }
+    const answer = result.stdout.replace(/\r?\n$/, '');
+    if (answer.trim() === '') {
+      throw new AgentProcessError(`The agent "${bot.path}" (${ran}) exited 0 but printed nothing on stdout, where its answer belongs.`, {
+        hint: 'Print the answer to stdout; logs go to stderr.',
+      });
+    }
+    if (result.stdoutTruncated) live.warn(`The agent "${bot.path}" printed more than 1 MiB; its answer was cut there.`);
+    return answer;
+  } finally {
+    await endpoint.close();
+  }
+}

@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LiveContext } from '../actions/types.js';
+import { exchangeWire, type SdkCaller } from '../sdk/exchange.js';
+import { wireApiOf } from '../wire/route.js';
+import { targetFromEnv } from '../wire/target.js';
+import type { WireApi } from '../wire/types.js';
+
+/** Big enough for any chat history with images inline; a runaway body still stops somewhere. */
+const maxBodyBytes = 64 * 1024 * 1024;
+
+const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** Which provider each path prefix stands for, so `/openai/v1/messages` is not taken for Anthropic. */
+const prefixes: ReadonlyArray<{ prefix: string; apis: readonly WireApi[] }> = [
+  { prefix: '/openai/v1', apis: ['openai.chat', 'openai.responses'] },
+  { prefix: '/anthropic', apis: ['anthropic.messages'] },
+];
+
+export interface AgentEndpoint {
+  /** For OPENAI_BASE_URL: http://127.0.0.1:<port>/openai/v1 */
+  openaiBaseUrl: string;
+  /** For ANTHROPIC_BASE_URL: http://127.0.0.1:<port>/anthropic */
+  anthropicBaseUrl: string;
+  close(): Promise<void>;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBodyBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function sendAnswer(response: ServerResponse, answer: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, name) => (headers[name] = value));
+  response.writeHead(answer.status, headers);
+  if (answer.body) {
+    for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) response.write(chunk);
+  }
+  response.end();
+}
+
+/**
+ * A local endpoint for one run of an agent process: it speaks the OpenAI and Anthropic HTTP APIs
+ * on 127.0.0.1 (a random port, loopback clients only), and answers every call through the
+ * invocation's dispatcher, so the agent's own SDK records, replays and is mocked unawares. Live,
+ * calls go on to the provider that rehearse's environment names, with rehearse's key.
+ */
+export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): Promise<AgentEndpoint> {
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { error: { message: `rehearse's local endpoint failed: ${(error as Error).message}`, type: 'server_error' } });
+      else response.destroy(error as Error);
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!loopback.has(request.socket.remoteAddress ?? '')) {
+      sendJson(response, 403, { error: { message: 'rehearse serves agents on this machine only.', type: 'forbidden' } });
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
+    const api = wireApiOf(url, request.method ?? 'GET', headers);
+    const served = api && prefixes.some(({ prefix, apis }) => url.pathname.startsWith(`${prefix}/`) && apis.includes(api));
+    if (!api || !served) {
+      sendJson(response, 404, {
+        error: {
+          message: `rehearse's local endpoint serves POST /openai/v1/chat/completions, /openai/v1/responses and /anthropic/v1/messages; not ${request.method} ${url.pathname}.`,
+          type: 'not_found_error',
+        },
+      });
+      return;
+    }
+    const bodyText = await readBody(request);
+    if (bodyText === undefined) {
+      sendJson(response, 413, { error: { message: `The request body is over ${maxBodyBytes} bytes.`, type: 'invalid_request_error' } });
+      return;
+    }
+    const answer = await exchangeWire(caller, { api, bodyText, target: () => targetFromEnv(api, live.env, headers) });
+    await sendAnswer(response, answer);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    openaiBaseUrl: `http://127.0.0.1:${port}/openai/v1`,
+    anthropicBaseUrl: `http://127.0.0.1:${port}/anthropic`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,24 @@
+/** Names of variables that hold secrets or rehearse's own settings: never handed to an agent process. */
+const secretName = /(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)($|_)|^AWS_|^REHEARSE_/i;
+
+/**
+ * The environment an agent process runs with: the invocation's own (PATH, HOME, a virtualenv…)
+ * without secrets, then the bot's `env`, then the local endpoint's URLs and dummy keys, so the
+ * agent's SDK talks to rehearse and could not reach a provider with a real key if it tried.
+ */
+export function agentEnvironment(
+  inherited: Readonly<Record<string, string | undefined>>,
+  own: Readonly<Record<string, string>>,
+  endpoint: { openaiBaseUrl: string; anthropicBaseUrl: string },
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(inherited)) {
+    if (value !== undefined && !secretName.test(name)) env[name] = value;
+  }
+  Object.assign(env, own);
+  env.OPENAI_BASE_URL = endpoint.openaiBaseUrl;
+  env.OPENAI_API_KEY = 'rehearse-local-endpoint';
+  env.ANTHROPIC_BASE_URL = endpoint.anthropicBaseUrl;
+  env.ANTHROPIC_API_KEY = 'rehearse-local-endpoint';
+  return env;
+}

@@ -1,0 +1,78 @@
+import type { StreamDelta } from '../actions/types.js';
+import type { Dispatcher } from '../modes/dispatcher.js';
+import type { ActionBot } from '../modes/types.js';
+import { codecFor } from '../wire/index.js';
+import { forwardWire } from '../wire/forward.js';
+import type { WireTarget } from '../wire/target.js';
+import type { WireApi, WireBody, WireResponse } from '../wire/types.js';
+import { failureResponse } from './failure-response.js';
+import { PassthroughBody } from './passthrough.js';
+
+/** The bot on whose behalf an SDK makes its calls, and the invocation's dispatcher that serves them. */
+export interface SdkCaller {
+  dispatcher: Dispatcher;
+  bot: ActionBot;
+}
+
+export interface WireRequest {
+  api: WireApi;
+  /** The request body as the SDK sent it. */
+  bodyText: string;
+  /** Where the call goes when it runs live; asked only then, so replay and mocks never need a key. */
+  target(): WireTarget;
+}
+
+const eventStreamHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
+function parseBody(text: string): WireBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as WireBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers one SDK request to an LLM API as an `llm.message` action in the invocation's mode. The
+ * SDK gets what the provider would send: the whole JSON answer, or an event stream of it; live,
+ * the provider's own bytes as they arrive. A failure is the provider's error answer (or that API's
+ * error shape with rehearse's message), which the SDK raises as its own typed error.
+ */
+export async function exchangeWire(caller: SdkCaller, request: WireRequest): Promise<Response> {
+  const { api } = request;
+  const codec = codecFor(api);
+  const body = parseBody(request.bodyText);
+  if (!body) return failureResponse(codec, new Error(`the ${api} request body is not a JSON object.`));
+  const stream = body.stream === true;
+  const pieces: StreamDelta[] = [];
+  const passthrough = stream ? new PassthroughBody() : undefined;
+  const performing = caller.dispatcher.perform('llm.message', { api, ...body }, caller.bot, {
+    onDelta: (delta) => pieces.push(delta),
+    runLive: (live) => forwardWire(api, body, request.target(), live, passthrough),
+  }) as Promise<WireResponse>;
+
+  if (passthrough) {
+    const first = await Promise.race([passthrough.opened.then(() => 'live' as const), performing.then(() => 'done' as const, () => 'done' as const)]);
+    if (first === 'live') {
+      performing.then(
+        () => passthrough.close(),
+        (error: unknown) => {
+          caller.dispatcher.handedOnToSdk(error as Error);
+          passthrough.fail(error);
+        },
+      );
+      return new Response(passthrough.readable, { status: 200, headers: eventStreamHeaders });
+    }
+  }
+  let output: WireResponse;
+  try {
+    output = await performing;
+  } catch (error) {
+    if (caller.dispatcher.live.signal.aborted) throw error; // the invocation is over: the SDK's fetch rejects
+    caller.dispatcher.handedOnToSdk(error as Error);
+    return failureResponse(codec, error);
+  }
+  if (stream) return new Response(codec.toEventStream(output, body, pieces), { status: 200, headers: eventStreamHeaders });
+  return new Response(JSON.stringify(output), { status: 200, headers: { 'content-type': 'application/json' } });
+}
