@@ -302,3 +302,28 @@ export class NotFoundError extends RehearseError {
     super('NOT_FOUND', message, options);
   }
 }
+
+// ---- the output of a run --------------------------------------------------------------------------
+
+/** outputFormat 'json' was asked for, and the bot's output is not JSON. */
+export class OutputNotJsonError extends RehearseError {
+  constructor(problem: string) {
+    super('OUTPUT_NOT_JSON', `The output format is json, but ${problem}`, {
+      hint: 'Return an object, or a string that parses as JSON (the bot sees the requested format as input.outputFormat).',
+    });
+  }
+}
+
+/** The bot's output does not match the outputSchema of the invocation. */
+export class OutputSchemaMismatchError extends RehearseError {
+  /** Each fault: where in the output (a JSON pointer, '' for the whole) and which schema rule. */
+  readonly faults: Array<{ instancePath: string; schemaPath: string; message: string }>;
+
+  constructor(faults: Array<{ instancePath: string; schemaPath: string; message: string }>) {
+    const where = faults.map((fault) => `${fault.instancePath || '(the whole output)'} ${fault.message} (schema ${fault.schemaPath})`);
+    super('OUTPUT_SCHEMA_MISMATCH', `The output does not match the output schema: ${where.join('; ')}.`, {
+      hint: 'The instance path is the place in the output, the schema path the rule it breaks (a JSON pointer into outputSchema).',
+    });
+    this.faults = faults;
+  }
+}

@@ -31,6 +31,9 @@ export type LlmResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean } };
 
+/** How hard a reasoning model thinks before it answers; see src/live/llm/thinking.ts for what each provider is sent. */
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
+
 export interface LlmMessageParams {
   model: string;
   messages: LlmMessage[];
@@ -47,6 +50,8 @@ export interface LlmMessageParams {
   stream?: boolean;
   /** Which API serves the model; by default chosen from the model name (`claude-*` → anthropic). */
   provider?: 'openai' | 'anthropic';
+  /** OpenAI: `reasoning_effort`; Anthropic: extended thinking with a budget per level. Part of the replay key. */
+  reasoning_effort?: ReasoningEffort;
 }
 
 export type LlmStopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'stop_sequence' | 'content_filter';

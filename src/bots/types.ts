@@ -1,12 +1,34 @@
 import type { LlmMessage } from '../actions/llm-types.js';
 import type { BotContext } from '../invoke/context-types.js';
 
+/** A text file attached to an invocation (a local path, or content given inline). */
+export interface Attachment {
+  /** How prompts name it: the path relative to the cwd, or the name given inline. */
+  name: string;
+  content: string;
+  mediaType: string;
+  /** The absolute path, for a file that was given by path. */
+  path?: string;
+}
+
 /** What a bot receives: the prompt, the conversation so far, and named parameters. */
 export interface BotInput {
   prompt: string;
   /** Earlier turns of the session, oldest first (empty for a new session). */
   messages: LlmMessage[];
   parameters: Record<string, unknown>;
+  /**
+   * Per-invocation options (InvokeOptions of the same names), on the invoked bot's input only. Instructions,
+   * context and (unless disableAttachmentInjection) files are also added to its llm.message calls already;
+   * they are here for the bot's own logic and tools.
+   */
+  instructions?: string;
+  additionalContext?: string;
+  files?: Attachment[];
+  /** The output the caller asked for; with 'json' the run fails unless the output is JSON. */
+  outputFormat?: 'text' | 'markdown' | 'json';
+  /** The JSON Schema the output is validated against when the run ends. */
+  outputSchema?: Record<string, unknown>;
 }
 
 export interface BotDefinition<Output = unknown> {

@@ -21,5 +21,6 @@ export function toJsonSummary(result: Omit<InvokeResult, 'formatted'>): JsonSumm
       saved_cost_usd: result.cache.savedCostUsd,
     },
     error: result.error ?? null,
+    llm: result.llm.map((use) => ({ provider: use.provider, model: use.model, reasoning_effort: use.reasoningEffort, calls: use.calls })),
   };
 }

@@ -21,7 +21,7 @@ export function shellQuote(word: string): string {
 }
 
 /** The command that records what a strict replay missed: this invocation, replayed without --strict. */
-export function recordCommand(botKey: string, input: BotInput, config: ResolvedConfig, sessionId: string | undefined): string {
+export function recordCommand(botKey: string, input: BotInput, config: ResolvedConfig, sessionId: string | undefined, overrideWords: readonly string[] = []): string {
   const words = ['npx', 'rehearse', 'invoke', botKey, shellQuote(input.prompt), '--mode', 'replay'];
   // A later turn's calls carry the session's history: recording it needs the same session.
   if (sessionId !== undefined) words.push('-s', shellQuote(sessionId));
@@ -31,6 +31,7 @@ export function recordCommand(botKey: string, input: BotInput, config: ResolvedC
   for (const [name, value] of Object.entries(input.parameters)) {
     words.push('--param', shellQuote(`${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
   }
+  words.push(...overrideWords);
   return words.join(' ');
 }
 

@@ -21,6 +21,9 @@ import { createContext } from './context.js';
 import { createLiveContext } from './live-context.js';
 import { EventLog } from './events.js';
 import { botInput, checkDatasets, recordCommand } from './input.js';
+import { LlmReport } from './llm-report.js';
+import { llmParamsHook } from './overrides.js';
+import { perInvocationOptions } from './run-options.js';
 import { openSession, saveInvocation } from './session-state.js';
 import { streamInvocation } from './stream.js';
 import type { InvokeOptions, InvokeResult, InvokeStream, StreamingInvokeOptions } from './types.js';
@@ -62,13 +65,14 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const config = resolveConfig(options, env);
   const format = checkFormat(options.format ?? 'events');
   const timeoutMs = checkTimeout(options.timeoutMs);
+  const perRun = perInvocationOptions(options, config.cwd);
   if (!isBot(botOrKey) && typeof botOrKey !== 'string') throw new UsageError('invoke() takes a bot (from defineBot) or a bot key.');
   const bot = isBot(botOrKey) ? botOrKey : await findBot(botOrKey, config);
   const version = botVersion(bot);
   const mode = modeNamed(config.mode);
   const session = openSession(config, options.sessionId);
   const given = botInput(options);
-  const input = { ...given, messages: [...session.history, ...given.messages] };
+  const input = { ...given, ...perRun.input, messages: [...session.history, ...given.messages] };
   const mocks =
     config.mode !== 'manual'
       ? undefined
@@ -89,6 +93,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   if (options.signal?.aborted) cancel();
 
   const botPath = bot.key;
+  const llmReport = new LlmReport(config.llm);
   const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
   const run: RunState = {
     live: resources.live,
@@ -102,7 +107,8 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     cacheHits: new Map(),
     maxAgeMs: config.cacheMaxAgeMs,
     cacheLabel: relative(config.cwd, config.cachePath) || config.cachePath,
-    recordCommand: () => recordCommand(bot.key, input, config, options.sessionId),
+    recordCommand: () => recordCommand(bot.key, input, config, options.sessionId, perRun.recordWords),
+    prepareParams: llmParamsHook(perRun.overrides, botPath, llmReport),
   };
   const dispatcher = new Dispatcher(mode, run, events);
   const context = createContext(
@@ -130,6 +136,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     if (controller.signal.aborted) throw controller.signal.reason;
     run.cache?.backend.check();
     output = await Promise.race([Promise.resolve(bot.run(input, context)), untilAborted(controller.signal)]);
+    perRun.checkOutput?.(output);
   } catch (error) {
     failure = error;
   } finally {
@@ -187,6 +194,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     costUsd: dispatcher.usage.costUsd,
     durationMs,
     cache: { ...dispatcher.cacheCounters },
+    llm: llmReport.list(),
   };
   return { ...result, formatted: formatResult(result, format, options.verbose) };
 }

@@ -1,7 +1,13 @@
 import type { BotInput } from '../bots/types.js';
 import type { ModeName, SettingsOverrides } from '../config/resolve.js';
 import type { Mocks } from '../mocks/types.js';
+import type { FileOption } from './attachments.js';
 import type { ErrorInfo, RehearseEvent, RunMessage } from './events.js';
+import type { LlmUse } from './llm-report.js';
+import type { LlmOverrides } from './overrides.js';
+import type { BotOutputFormat } from './output-schema.js';
+
+export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat };
 
 export type OutputFormat = 'events' | 'text' | 'json';
 
@@ -28,6 +34,29 @@ export interface InvokeOptions extends SettingsOverrides {
   signal?: AbortSignal;
   /** The environment to read REHEARSE_* settings and provider keys from (process.env by default). */
   env?: Readonly<Record<string, string | undefined>>;
+
+  // ---- per-invocation options (see README "Per-invocation options") ----
+  /**
+   * Overrides of every llm.message of the run, sub-agents included. They are part of what is keyed and
+   * recorded: another model is another recording. `result.llm` reports what was used.
+   */
+  llm?: LlmOverrides;
+  /** Behavioural instructions appended to the bot's: on input.instructions, and to the system prompt of its own llm.message calls. */
+  instructions?: string;
+  /** Facts for this run: on input.additionalContext, and to the system prompt of its own llm.message calls. */
+  additionalContext?: string;
+  /**
+   * Text files for the bot (paths relative to the cwd, or inline content), at most 1 MiB each: on
+   * input.files, and appended to the first user message of its own llm.message calls unless
+   * disableAttachmentInjection.
+   */
+  files?: FileOption[];
+  /** Hand the files to the bot only (input.files), without adding them to its LLM calls. */
+  disableAttachmentInjection?: boolean;
+  /** The output the caller wants (input.outputFormat); with 'json' a non-JSON output fails the run (OUTPUT_NOT_JSON). */
+  outputFormat?: BotOutputFormat;
+  /** A JSON Schema the final output (parsed when a JSON string) must match, else the run fails (OUTPUT_SCHEMA_MISMATCH). */
+  outputSchema?: Record<string, unknown>;
 }
 
 export interface StreamingInvokeOptions extends InvokeOptions {
@@ -57,6 +86,7 @@ export interface JsonSummary {
   duration_ms: number;
   cache: { hits: number; misses: number; recorded: number; saved_cost_usd: number };
   error: ErrorInfo | null;
+  llm: Array<{ provider: 'openai' | 'anthropic'; model: string; reasoning_effort: string | null; calls: number }>;
 }
 
 export type Formatted = RehearseEvent[] | string | JsonSummary;
@@ -80,6 +110,8 @@ export interface InvokeResult<Output = unknown> {
   costUsd: number;
   durationMs: number;
   cache: CacheSummary;
+  /** The models the run's llm.message calls used (after overrides), distinct, in order of first use. */
+  llm: LlmUse[];
   /** The result in the requested format. */
   formatted: Formatted;
 }

@@ -55,7 +55,9 @@ export class Dispatcher {
     // After a timeout or a cancel, a bot that goes on gets no more results.
     if (this.run.live.signal.aborted) throw this.run.live.signal.reason;
     const definition = findAction(type);
-    const params = definition.validate ? definition.validate(rawParams) : rawParams;
+    const validated = definition.validate ? definition.validate(rawParams) : rawParams;
+    // Overrides (another model, instructions, files) change what is asked, so they apply before it is reported or keyed.
+    const params = this.run.prepareParams ? this.run.prepareParams(type, validated, bot) : validated;
     const actionId = `action_${++this.actionCount}`;
     const started = performance.now();
     // A copy: the bot may reuse and change its params object for the next call.

@@ -56,6 +56,11 @@ export interface RunState {
   /** Where the cache lives, and how to record a miss: for the strict-miss message. */
   cacheLabel: string;
   recordCommand(): string;
+  /**
+   * Changes validated params before they are reported, keyed or run: invoke() uses it for the
+   * per-invocation overrides of llm.message (src/invoke/overrides.ts). Returns the params to use.
+   */
+  prepareParams?(type: string, params: unknown, bot: ActionBot): unknown;
 }
 
 /** A mode decides where an action's result comes from. Each is one small object; see modes/index.ts. */

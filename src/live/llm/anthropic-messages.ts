@@ -3,6 +3,7 @@ import type { LlmMessage, LlmMessageOutput, LlmMessageParams, LlmStopReason, Llm
 import { ConfigError, MissingApiKeyError, ProviderStreamError } from '../../errors.js';
 import { exchange, parseStreamPayload, type LlmProvider } from './provider.js';
 import { parseServerSentEvents } from './sse.js';
+import { anthropicThinking, fieldsRefusedWhileThinking } from './thinking.js';
 
 const provider = 'Anthropic';
 const defaultBaseUrl = 'https://api.anthropic.com';
@@ -69,7 +70,7 @@ export function toMessagesRequest(params: LlmMessageParams): Record<string, unkn
   const { system, messages } = toAnthropicMessages(params.messages);
   if (params.system !== undefined) system.unshift(params.system);
   const choice = params.tool_choice;
-  return {
+  const request: Record<string, unknown> = {
     model: params.model,
     max_tokens: params.max_tokens ?? defaultMaxTokens,
     messages,
@@ -86,6 +87,9 @@ export function toMessagesRequest(params: LlmMessageParams): Record<string, unkn
     }),
     ...(params.stream && { stream: true }),
   };
+  if (params.reasoning_effort === undefined) return request;
+  for (const field of fieldsRefusedWhileThinking) delete request[field];
+  return { ...request, ...anthropicThinking(params.reasoning_effort, params.max_tokens ?? defaultMaxTokens) };
 }
 
 const stopReasons: Record<string, LlmStopReason> = {

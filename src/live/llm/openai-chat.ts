@@ -71,6 +71,7 @@ export function toChatRequest(params: LlmMessageParams): Record<string, unknown>
     ...(params.top_p !== undefined && { top_p: params.top_p }),
     ...(params.stop !== undefined && { stop: params.stop }),
     ...(params.response_format !== undefined && { response_format: params.response_format }),
+    ...(params.reasoning_effort !== undefined && { reasoning_effort: params.reasoning_effort }),
     ...(params.tools?.length && {
       tools: params.tools.map((tool) => ({
         type: 'function',

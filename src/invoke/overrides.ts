@@ -1,0 +1,121 @@
+import type { LlmMessage, LlmMessageParams, ReasoningEffort } from '../actions/llm-types.js';
+import type { LlmProviderName } from '../actions/types.js';
+import type { Attachment } from '../bots/types.js';
+import { UsageError } from '../errors.js';
+import { reasoningEfforts } from '../live/llm/thinking.js';
+import type { ActionBot } from '../modes/types.js';
+import { attachmentsText } from './attachments.js';
+import type { LlmReport } from './llm-report.js';
+import { applyToWireParams, isWireParams } from './wire-overrides.js';
+
+/** Overrides of every llm.message of a run, sub-agents included. */
+export interface LlmOverrides {
+  provider?: LlmProviderName;
+  model?: string;
+  reasoningEffort?: ReasoningEffort;
+}
+
+/**
+ * What one invocation changes in its LLM calls. `llm` applies to every call of the run; `system` and
+ * `userText` only to the invoked bot's own calls: instructions, context and files are addressed to the
+ * bot that was invoked, and a sub-agent gets what its parent chooses to pass on (its input), as it would
+ * without rehearse. Both strings begin with a blank line, as they are appended.
+ */
+export interface RunOverrides {
+  llm: LlmOverrides;
+  /** "# Instructions for this run" and "# Context for this run", for the system prompt; '' for none. */
+  system: string;
+  /** The attached files, for the first user message; '' for none (or with disableAttachmentInjection). */
+  userText: string;
+}
+
+const providerNames: readonly LlmProviderName[] = ['openai', 'anthropic'];
+const llmKeys = ['provider', 'model', 'reasoningEffort'];
+
+/** Checks the `llm` option before the run, so a typo fails at once rather than as a provider's 400. */
+export function checkLlmOverrides(value: unknown): LlmOverrides {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('llm must be an object { provider?, model?, reasoningEffort? }.');
+  const given = value as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((key) => !llmKeys.includes(key));
+  if (unknown.length) throw new UsageError(`llm has unknown field(s) ${unknown.join(', ')}; it takes ${llmKeys.join(', ')}.`);
+  const { provider, model, reasoningEffort } = given;
+  if (provider !== undefined && !providerNames.includes(provider as LlmProviderName)) {
+    throw new UsageError(`llm.provider is ${JSON.stringify(provider)}; use ${providerNames.join(' or ')}.`);
+  }
+  if (model !== undefined && (typeof model !== 'string' || model.trim() === '')) throw new UsageError('llm.model must be a non-empty string, e.g. "gpt-4o-mini".');
+  if (reasoningEffort !== undefined && !reasoningEfforts.includes(reasoningEffort as ReasoningEffort)) {
+    throw new UsageError(`llm.reasoningEffort is ${JSON.stringify(reasoningEffort)}; use one of ${reasoningEfforts.join(', ')}.`);
+  }
+  return {
+    ...(provider !== undefined && { provider: provider as LlmProviderName }),
+    ...(model !== undefined && { model: model as string }),
+    ...(reasoningEffort !== undefined && { reasoningEffort: reasoningEffort as ReasoningEffort }),
+  };
+}
+
+function checkText(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new UsageError(`${name} must be a string.`);
+  return value.trim() === '' ? undefined : value;
+}
+
+/** The per-invocation options that change LLM calls, checked; undefined when there are none. */
+export function runOverrides(options: {
+  llm?: unknown;
+  instructions?: unknown;
+  additionalContext?: unknown;
+  disableAttachmentInjection?: unknown;
+}, files: readonly Attachment[]): RunOverrides | undefined {
+  const llm = checkLlmOverrides(options.llm);
+  const instructions = checkText(options.instructions, 'instructions');
+  const context = checkText(options.additionalContext, 'additionalContext');
+  if (options.disableAttachmentInjection !== undefined && typeof options.disableAttachmentInjection !== 'boolean') {
+    throw new UsageError('disableAttachmentInjection must be true or false.');
+  }
+  const system = (instructions ? `\n\n# Instructions for this run\n${instructions}` : '') + (context ? `\n\n# Context for this run\n${context}` : '');
+  const userText = options.disableAttachmentInjection === true ? '' : attachmentsText(files);
+  if (Object.keys(llm).length === 0 && !system && !userText) return undefined;
+  return { llm, system, userText };
+}
+
+function withUserText(messages: readonly LlmMessage[], text: string): LlmMessage[] {
+  const index = messages.findIndex((message) => message.role === 'user');
+  if (index < 0) return [...messages, { role: 'user', content: text.trimStart() }];
+  return messages.map((message, at) => (at === index ? { ...message, content: message.content ? message.content + text : text.trimStart() } : message));
+}
+
+function applyToNeutral(params: LlmMessageParams, overrides: RunOverrides, own: boolean): LlmMessageParams {
+  const { provider, model, reasoningEffort } = overrides.llm;
+  return {
+    ...params,
+    ...(model && { model }),
+    ...(provider && { provider }),
+    ...(reasoningEffort && { reasoning_effort: reasoningEffort }),
+    ...(own && overrides.system && { system: params.system ? params.system + overrides.system : overrides.system.trimStart() }),
+    ...(own && overrides.userText && { messages: withUserText(params.messages, overrides.userText) }),
+  };
+}
+
+/**
+ * Applies a run's overrides to llm.message params of either shape (the neutral `{ model, messages,
+ * system }`, or a provider's request body with `api`), returning new params: the bot's object is left
+ * as it was. `own` is true for the invoked bot's own calls, false for a sub-agent's.
+ */
+export function applyRunOverrides(params: unknown, overrides: RunOverrides, own: boolean): unknown {
+  if (isWireParams(params)) return applyToWireParams(params, overrides, own);
+  return applyToNeutral(params as LlmMessageParams, overrides, own);
+}
+
+/**
+ * The dispatcher's hook for this run (RunState.prepareParams): llm.message params get the overrides,
+ * then count in the report of what was used. Other action types pass through untouched.
+ */
+export function llmParamsHook(overrides: RunOverrides | undefined, invokedBotPath: string, report: LlmReport) {
+  return (type: string, params: unknown, bot: ActionBot): unknown => {
+    if (type !== 'llm.message') return params;
+    const final = overrides ? applyRunOverrides(params, overrides, bot.path === invokedBotPath) : params;
+    report.note(final);
+    return final;
+  };
+}
