@@ -116,6 +116,7 @@ function blockEvents(block: Block, index: number, cut: { text?: string[]; args?:
   if (isText(block)) {
     start({ type: 'text', text: '' });
     for (const text of cut.text ?? words(block.text)) delta({ type: 'text_delta', text });
+    if (Array.isArray(block.citations)) for (const citation of block.citations) delta({ type: 'citations_delta', citation });
   } else if (isToolUse(block)) {
     start({ type: 'tool_use', id: block.id, name: block.name, input: {} });
     for (const json of cut.args ?? words(JSON.stringify(block.input ?? {}))) delta({ type: 'input_json_delta', partial_json: json });

@@ -176,6 +176,8 @@ function streamMessage(out: EventWriter, item: MessageItem, outputIndex: number,
     if (part.type === 'output_text' && typeof part.text === 'string') {
       out.emit('response.content_part.added', { ...at, part: { type: 'output_text', annotations: [], logprobs: [], text: '' } });
       for (const delta of firstTextCut() ?? words(part.text)) out.emit('response.output_text.delta', { ...at, delta, logprobs: [] });
+      const annotations = Array.isArray(part.annotations) ? part.annotations : [];
+      annotations.forEach((annotation, index) => out.emit('response.output_text.annotation.added', { ...at, annotation_index: index, annotation }));
       out.emit('response.output_text.done', { ...at, text: part.text, logprobs: [] });
     } else if (part.type === 'refusal' && typeof part.refusal === 'string') {
       out.emit('response.content_part.added', { ...at, part: { type: 'refusal', refusal: '' } });

@@ -223,6 +223,18 @@ describe('openai.responses specifics', () => {
     expect(response).toMatchObject({ instructions: 'Be brief.', temperature: 0.2, max_output_tokens: 50, object: 'response', status: 'completed' });
   });
 
+  it('streams annotations and reads them back with the text', async () => {
+    const base = openAiResponsesCodec.fromNeutral(textOutput, request);
+    const [message] = base.output as Array<{ content: Array<Record<string, unknown>> }>;
+    const annotation = { type: 'url_citation', start_index: 0, end_index: 5, url: 'https://example.com/weather', title: 'Weather' };
+    message!.content[0]!.annotations = [annotation];
+    const body = openAiResponsesCodec.toEventStream(base, request);
+    const added = (await eventsOf(body)).filter((event) => event.event === 'response.output_text.annotation.added');
+    expect(added.map((event) => JSON.parse(event.data) as unknown)).toEqual([expect.objectContaining({ annotation_index: 0, annotation, content_index: 0, output_index: 0 })]);
+    const { response } = await readStream(openAiResponsesCodec, body);
+    expect(response).toEqual(base);
+  });
+
   it('error and response.failed events throw with the provider\'s message', () => {
     const error = { type: 'error', sequence_number: 3, code: 'server_error', message: 'The model failed.', param: null };
     expect(() => openAiResponsesCodec.streamReader().add({ event: 'error', data: JSON.stringify(error) })).toThrow(/server_error: The model failed\./);
@@ -261,6 +273,13 @@ describe('anthropic.messages specifics', () => {
     const { response: read, deltas } = await readStream(anthropicMessagesCodec, anthropicMessagesCodec.toEventStream(response, request));
     expect(read.content).toEqual(response.content);
     expect(textOf(deltas)).toBe('Sunny and warm.');
+  });
+
+  it('streams citations of a text block as citations_delta and reads them back', async () => {
+    const citation = { type: 'char_location', cited_text: 'Sunny.', document_index: 0, document_title: 'Forecast', start_char_index: 0, end_char_index: 6 };
+    const response = { ...anthropicMessagesCodec.fromNeutral(textOutput, request), content: [{ type: 'text', text: 'It is sunny.', citations: [citation] }] };
+    const { response: read } = await readStream(anthropicMessagesCodec, anthropicMessagesCodec.toEventStream(response, request));
+    expect(read.content).toEqual(response.content);
   });
 
   it('an error event inside the stream throws with its type and message', () => {
