@@ -16,3 +16,6 @@ export type { Mocks, MockSpec, MockRule, MockResponse, MockFunction, MockCall, P
 export type { ModeName } from './config/resolve.js';
 export type { ActionSource, ActionCompletedEvent, ActionDeltaEvent, ActionStartedEvent, RehearseEvent, RunMessage, ErrorInfo } from './invoke/events.js';
 export type { InvokeOptions, StreamingInvokeOptions, InvokeResult, InvokeStream, StreamItem, OutputFormat, JsonSummary, CacheSummary } from './invoke/types.js';
+export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat } from './invoke/types.js';
+export type { Attachment } from './bots/types.js';
+export type { ReasoningEffort } from './actions/llm-types.js';

@@ -5,9 +5,10 @@ import { eventLine } from '../format/event-line.js';
 import { outputFormats } from '../format/index.js';
 import { invoke } from '../invoke/invoke.js';
 import type { InvokeOptions, InvokeResult, OutputFormat } from '../invoke/types.js';
+import { overrideFlags, overridesFromFlags, type OverrideArguments } from './invoke-overrides.js';
 import { parseParams, readInputFile } from './options.js';
 
-interface InvokeArguments {
+interface InvokeArguments extends OverrideArguments {
   bot: string;
   prompt?: string;
   input?: string;
@@ -52,10 +53,16 @@ export function invokeCommand(cli: Argv) {
         .option('dataset', { type: 'string', array: true, default: [] as string[], describe: 'Index fixtures/datasets/<slug>.* for memory.search (repeatable)' })
         .option('max-age', { type: 'string', describe: 'Replay mode: recordings older than this (30d, 12h) are misses [env REHEARSE_MAX_AGE; config cache.maxAge]' })
         .option('timeout', { type: 'number', describe: 'Fail the invocation after this many ms [default 120000, at most 600000]' })
+        .options(overrideFlags)
+        .group(Object.keys(overrideFlags), 'Per-invocation options:')
         .example('$0 invoke support-bot "Where is my order?" --mode replay --format text', 'Replay from the committed cache')
         .example('$0 invoke support-bot "Where is my order?" --mode replay --strict', 'CI: fail on anything not recorded')
         .example('$0 invoke support-bot -i question.txt --mode manual --mocks fixtures/mocks/support-bot.json', 'Run against mocks')
-        .example('OPENAI_API_KEY=sk-... $0 invoke support-bot "Hi" --mode replay --refresh', 'Re-record with live calls'),
+        .example('OPENAI_API_KEY=sk-... $0 invoke support-bot "Hi" --mode replay --refresh', 'Re-record with live calls')
+        .example(
+          '$0 invoke support-bot "I was charged twice" --model gpt-4.1-mini --reasoning-effort low --instructions "Answer in French." --file notes.md --output-schema answer.schema.json',
+          'Per-invocation options: another model, extra instructions, an attached file, a checked output',
+        ),
     async (args) => {
       process.exitCode = await runInvoke(args as unknown as InvokeArguments);
     },
@@ -90,6 +97,7 @@ async function runInvoke(args: InvokeArguments): Promise<number> {
     ...(args.mocks !== undefined && { mocks: args.mocks }),
     ...(args.timeout !== undefined && { timeoutMs: args.timeout }),
     ...(args.maxAge !== undefined && { maxAge: args.maxAge }),
+    ...overridesFromFlags(args),
   };
 
   let result: InvokeResult;
