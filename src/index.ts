@@ -4,6 +4,7 @@ export { registerAction, actionTypes } from './actions/registry.js';
 export { formatResult } from './format/index.js';
 export { replayKey } from './cache/key.js';
 export { loadMocksFile, parseMocks } from './mocks/load.js';
+export { startServer } from './serve/server.js';
 export * from './errors.js';
 
 export type { Bot, BotDefinition, BotInput } from './bots/types.js';
@@ -19,3 +20,4 @@ export type { InvokeOptions, StreamingInvokeOptions, InvokeResult, InvokeStream,
 export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat } from './invoke/types.js';
 export type { Attachment } from './bots/types.js';
 export type { ReasoningEffort } from './actions/llm-types.js';
+export type { ServeOptions, RunningServer, RateLimit, InvokeResponseBody, TaskBody, TaskStatus, ErrorBody } from './serve/types.js';

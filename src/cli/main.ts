@@ -6,6 +6,7 @@ import { botsCommand } from './bots.js';
 import { cacheCommand } from './cache/index.js';
 import { invokeCommand } from './invoke.js';
 import { runsCommand } from './runs.js';
+import { serveCommand } from './serve.js';
 import { sessionsCommand } from './sessions.js';
 import { usageCommand } from './usage.js';
 
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       throw Object.assign(new Error(message), { usage: true });
     });
-  cli = cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli))))));
+  cli = serveCommand(cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli)))))));
   try {
     await cli.parseAsync();
   } catch (error) {

@@ -50,6 +50,19 @@ const configFile = z.strictObject({
     .optional(),
   /** Model prices in US dollars per million tokens, over the built-in table. */
   prices: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })).optional(),
+  /** Defaults of `rehearse serve`; its command-line options win. */
+  serve: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).optional(),
+      host: z.string().min(1).optional(),
+      /** Request bodies above this many bytes are refused (413). */
+      maxBodyBytes: z.number().int().positive().optional(),
+      /** Invocations per client and window: "60/min", "10/s". */
+      rateLimit: z.string().min(1).optional(),
+      /** Invocations a client may have running at once. */
+      maxConcurrency: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFile>;
@@ -78,7 +91,7 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers.',
+      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
     });
   }
   return { root: resolve(file, '..'), file, config: checked.data };

@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+import { badRequest, HttpError } from './http-error.js';
+
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+function tooLarge(maxBytes: number): HttpError {
+  // The rest of the body is never read, so the connection cannot carry another request.
+  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${maxBytes} bytes.`, { headers: { connection: 'close' } });
+}
+
+/** Reads the whole body, refusing (and no longer reading) one above `maxBytes`: by its Content-Length if it has one, else as it arrives. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/** The body as a JSON object; anything else (empty, not JSON, an array) is a 400 INVALID_REQUEST. */
+export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = (await readBody(req, maxBytes)).toString('utf8');
+  if (text.trim() === '') throw badRequest('The body is empty; send a JSON object, e.g. {"query": "Hello"}.');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('The body must be a JSON object, e.g. {"query": "Hello"}.');
+  return value as Record<string, unknown>;
+}
