@@ -27,19 +27,71 @@ const followUps: Record<string, string> = {
   other: 'Happy to help with anything else!',
 };
 
+/** The Python agent's answers: its system prompt states a policy, and the answer keeps to it. */
+const policyAnswers: Record<string, string> = {
+  billing:
+    "Sorry about the double charge! Send me the order number and I'll refund the duplicate payment today; refunds go back to your original card within 5 business days.",
+  shipping: "Parcels ship with DHL and most arrive within a week. If yours has been in transit for more than 3 business days, send me the order number and I'll open a trace.",
+  account: 'Use "Forgot password" on the sign-in page; the reset link we email you is valid for one hour.',
+  other: "Thanks for your message! I've passed it on to the right team, and they'll reply within one business day.",
+};
+
 function lastUserText(request: ChatRequest): string {
   const messages = (request.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
   const last = [...messages].reverse().find((message) => message.role === 'user');
   return typeof last?.content === 'string' ? last.content : '';
 }
 
+type ToolResult = Record<string, unknown> & { order_id?: string; error?: string };
+
+/** How the demo provider words the answer once a tool has run: from the tool's own result. */
+const afterTool: Record<string, (result: ToolResult) => string> = {
+  lookup_order: (order) => {
+    if (order.error !== undefined) return `I couldn't find order ${order.order_id ?? 'that'}. Could you check the number on your confirmation email?`;
+    if (order.status === 'shipped') {
+      return `Order ${order.order_id} shipped with ${order.carrier} on ${order.shipped} and should arrive by ${order.eta}. If it hasn't arrived by then, reply here and I'll open a trace with the carrier.`;
+    }
+    return `Order ${order.order_id} is ${order.status}. Reply here if anything about it looks wrong.`;
+  },
+  check_return: (order) => {
+    if (order.error !== undefined) return `I couldn't find order ${order.order_id ?? 'that'}, so I can't start a return yet. Could you check the number on your confirmation email?`;
+    return `Yes, order ${order.order_id} can be returned until ${order.returnable_until}: print the label at ${order.label} and you'll get $${Number(order.refund).toFixed(2)} back once it reaches us.`;
+  },
+};
+
+/**
+ * A request that offers tools (the SDK examples): the first turn calls the first tool with the order
+ * id in the question; once a tool result is in the conversation, the answer is worded from it.
+ */
+function toolAgentReply(request: ChatRequest): ChatReply {
+  const tools = request.body.tools as Array<{ function?: { name?: string } }>;
+  const messages = (request.body?.messages ?? []) as Array<{ role: string; content: unknown; tool_calls?: Array<{ function?: { name?: string } }> }>;
+  const toolMessage = [...messages].reverse().find((message) => message.role === 'tool');
+  if (!toolMessage) {
+    const name = tools[0]?.function?.name ?? 'lookup';
+    const orderId = /\b[A-Z]-\d{4}\b/i.exec(lastUserText(request))?.[0]?.toUpperCase() ?? 'A-1187';
+    return { kind: 'message', toolCalls: [{ name, arguments: JSON.stringify({ order_id: orderId }) }] };
+  }
+  const calledTool = [...messages].reverse().find((message) => message.tool_calls?.length)?.tool_calls?.[0]?.function?.name ?? '';
+  let result: ToolResult;
+  try {
+    result = JSON.parse(String(toolMessage.content)) as ToolResult;
+  } catch {
+    result = { error: 'unreadable' };
+  }
+  const word = afterTool[calledTool];
+  return { kind: 'message', content: word ? word(result) : `Here is what I found: ${String(toolMessage.content)}` };
+}
+
 export function demoProviderHandler(request: ChatRequest): ChatReply {
+  if (Array.isArray(request.body?.tools) && request.body.tools.length > 0) return toolAgentReply(request);
   const messages = (request.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
   const system = String(messages.find((message) => message.role === 'system')?.content ?? '');
   const text = lastUserText(request);
   const category = keywords.find(([, words]) => words.test(text))?.[0] ?? 'other';
   if (system.startsWith('Classify')) return { kind: 'message', content: category };
   const about = /about (\w+)/.exec(system)?.[1] ?? category;
+  if (system.includes('Policy:')) return { kind: 'message', content: policyAnswers[about] ?? policyAnswers.other };
   // A later turn of a session sees the earlier ones: answer as a follow-up.
   const followUp = messages.filter((message) => message.role !== 'system').length > 1;
   if (followUp) return { kind: 'message', content: followUps[about] ?? followUps.other };
