@@ -192,6 +192,7 @@ describe("format 'json'", () => {
       duration_ms: Math.round(result.durationMs),
       cache: { hits: 0, misses: 0, recorded: 0, saved_cost_usd: 0 },
       error: null,
+      llm: [{ provider: 'openai', model: 'gpt-4o-mini', reasoning_effort: null, calls: 2 }],
     });
     expect(summary.total_cost_usd).toBeCloseTo(0.0163, 10);
     expect(summary.invocation_id).toMatch(/^inv_/);
