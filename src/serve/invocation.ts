@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { findBot } from '../bots/find.js';
 import type { Bot } from '../bots/types.js';
 import { readJsonObject } from './body.js';
 import type { ServerContext } from './context.js';
@@ -22,7 +21,7 @@ export interface PreparedInvocation {
 export async function prepareInvocation(context: ServerContext, request: RouteRequest): Promise<PreparedInvocation> {
   context.rateLimiter?.take(request.client);
   const body = await readJsonObject(request.req, context.settings.maxBodyBytes);
-  const bot = await findBot(request.params.agent_id!, context.settings.config);
+  const bot = await context.bots.find(request.params.agent_id!);
   const options = invokeOptionsFrom(body, { allowFilePaths: context.settings.allowFilePaths });
   const release = context.concurrency?.acquire(request.client) ?? (() => {});
   return { bot, options: { ...options, ...context.settings.invocationDefaults }, release };

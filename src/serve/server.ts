@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authenticate } from './auth.js';
+import { BotDirectory } from './bot-directory.js';
 import { ConcurrencyLimiter } from './concurrency.js';
 import type { ServerContext } from './context.js';
 import { toHttpError } from './error-mapping.js';
@@ -51,6 +52,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const closing = new AbortController();
   const context: ServerContext = {
     settings,
+    bots: new BotDirectory(settings.config),
     tasks: new TaskStore(settings.maxTasks, settings.taskTtlMs),
     rateLimiter: settings.rateLimit && new RateLimiter(settings.rateLimit),
     concurrency: settings.maxConcurrency === undefined ? undefined : new ConcurrencyLimiter(settings.maxConcurrency),

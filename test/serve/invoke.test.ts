@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { call, demoPrompt, mockedBody, replayBody, startTestServer } from './support.js';
+import { tempDir } from '../support/temp.js';
+import { call, demoPrompt, mockedBody, repoRoot, replayBody, startTestServer } from './support.js';
 
 describe('POST /v1/agents/{agent_id}/invoke', () => {
   it('replays the demo bot from the committed cache and answers in the hosted-agent shape', async () => {
@@ -117,6 +121,22 @@ describe('GET /v1/agents and /health', () => {
       description: 'Classifies a support question, searches the help centre, checks the order, then answers.',
       version: '7597ad46d9a9dff8',
     });
+  });
+
+  it('finds a bot file added while it runs', async () => {
+    const dir = tempDir();
+    const writeBot = (key: string) =>
+      writeFileSync(
+        join(dir, `${key}.mts`),
+        `import { defineBot } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'src/index.ts')).href)};\nexport const bot = defineBot({ key: '${key}', version: 'v1', run: () => 'hello from ${key}' });\n`,
+      );
+    writeBot('first-bot');
+    writeFileSync(join(dir, 'rehearse.config.json'), JSON.stringify({ bots: ['*.mts'] }));
+    const server = await startTestServer({ configPath: join(dir, 'rehearse.config.json') });
+    expect((await call(server, 'GET', '/v1/agents')).body.agents.map((agent: { key: string }) => agent.key)).toEqual(['first-bot']);
+    writeBot('second-bot');
+    const answer = await call(server, 'POST', '/v1/agents/second-bot/invoke', { body: { query: 'hi', mode: 'manual' } });
+    expect(answer.body).toMatchObject({ status: 'completed', result: 'hello from second-bot' });
   });
 
   it('answers /health', async () => {
