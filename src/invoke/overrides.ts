@@ -37,8 +37,8 @@ export function checkLlmOverrides(value: unknown): LlmOverrides {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('llm must be an object { provider?, model?, reasoningEffort? }.');
   const given = value as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((key) => !llmKeys.includes(key));
-  if (unknown.length) throw new UsageError(`llm has unknown field(s) ${unknown.join(', ')}; it takes ${llmKeys.join(', ')}.`);
+  const extra = Object.keys(given).filter((key) => !llmKeys.includes(key));
+  if (extra.length) throw new UsageError(`llm has unknown field(s) ${extra.join(', ')}; it takes ${llmKeys.join(', ')}.`);
   const { provider, model, reasoningEffort } = given;
   if (provider !== undefined && !providerNames.includes(provider as LlmProviderName)) {
     throw new UsageError(`llm.provider is ${JSON.stringify(provider)}; use ${providerNames.join(' or ')}.`);
