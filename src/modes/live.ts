@@ -5,7 +5,7 @@ import type { ActionCall, ModeOutcome, ModeStrategy, RunState } from './types.js
 export async function performLive(call: ActionCall, run: RunState): Promise<ModeOutcome> {
   const { definition, params } = call;
   const live = { ...run.live, emitDelta: call.emitDelta };
-  const outcome = call.runLive ? await call.runLive(live) : definition.run ? await definition.run(params, live) : undefined;
+  const outcome = call.runLive ? await call.runLive(live, params) : definition.run ? await definition.run(params, live) : undefined;
   if (!outcome) throw new LiveExecutorMissingError(definition.type);
   return { source: 'live', output: outcome.output, usage: outcome.usage, costUsd: outcome.costUsd ?? 0 };
 }

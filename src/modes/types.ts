@@ -1,4 +1,4 @@
-import type { ActionDefinition, LiveContext, StreamDelta, TokenUsage } from '../actions/types.js';
+import type { ActionDefinition, LiveContext, LiveOutcome, StreamDelta, TokenUsage } from '../actions/types.js';
 import type { ReplayCache } from '../cache/replay-cache.js';
 import type { ModeName } from '../config/resolve.js';
 import type { ActionSource } from '../invoke/events.js';
@@ -19,7 +19,15 @@ export interface ActionCall {
   bot: ActionBot;
   /** Emits a streamed piece of this action's output as an `action.delta` event. */
   emitDelta(delta: StreamDelta): void;
+  /** How this one call runs for real, when not by its type's executor (an SDK request forwarded where it was sent). */
+  runLive?: LiveRunner;
 }
+
+/**
+ * Runs one call for real; the LiveContext's emitDelta is the call's own. It gets the params as the
+ * dispatcher will key them (after the run's overrides), which may differ from what the caller sent.
+ */
+export type LiveRunner = (live: LiveContext, params: unknown) => Promise<LiveOutcome>;
 
 export interface ModeOutcome {
   source: ActionSource;

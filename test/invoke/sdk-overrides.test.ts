@@ -6,7 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { defineBot, invoke, type ActionStartedEvent, type InvokeResult } from '../../src/index.js';
-import { tempDir } from '../support/temp.js';
+import { startOpenAIServer } from '../support/openai-server.js';
+import { tempCachePath, tempDir } from '../support/temp.js';
 
 function llmParams(result: InvokeResult): Array<Record<string, unknown>> {
   return result.events
@@ -83,8 +84,33 @@ describe('overrides on SDK calls (params with api)', () => {
     expect(result.llm).toEqual([{ provider: 'anthropic', model: 'claude-haiku-4-5', reasoningEffort: 'medium', calls: 1 }]);
   });
 
-  // Live (and on a replay miss) an SDK call is forwarded by the runLive of src/sdk/exchange.ts, which
-  // sends the body as the SDK wrote it, not the overridden params: until it sends these, the provider
-  // sees the bot's own model. Reported to the owner of src/sdk/.
-  it.todo('live: the provider receives the overridden body of an SDK call');
+  it('live: the provider receives the overridden body of an SDK call, and a replay of it is keyed by what was sent', async () => {
+    const server = await startOpenAIServer();
+    try {
+      const bot = defineBot({
+        key: 'sdk-openai-live',
+        version: 'v1',
+        async run(input, ctx) {
+          const client = new OpenAI({ apiKey: 'sk-test', baseURL: server.url, fetch: ctx.fetch, maxRetries: 0 });
+          const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: input.prompt }] });
+          return answer.choices[0]?.message.content;
+        },
+      });
+      const cachePath = tempCachePath();
+      const live = { input: 'Hi', cwd: tempDir(), env: {}, cachePath, instructions: 'Answer in French.', llm: { model: 'gpt-4.1' } };
+      const recorded = await invoke(bot, { ...live, mode: 'replay' });
+      expect(recorded.error).toBeUndefined();
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]?.body).toMatchObject({
+        model: 'gpt-4.1',
+        messages: [{ role: 'system', content: expect.stringContaining('Answer in French.') }, { role: 'user', content: 'Hi' }],
+      });
+      const replayed = await invoke(bot, { ...live, mode: 'replay', strict: true });
+      expect(replayed.error).toBeUndefined();
+      expect(replayed.cache.hits).toBe(1);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
 });
