@@ -1,9 +1,12 @@
 /**
- * A local fake of the OpenAI Chat Completions endpoint (`POST /v1/chat/completions`).
+ * A local fake of the OpenAI Chat Completions endpoint (`POST /v1/chat/completions`) and of the Responses
+ * endpoint (`POST /v1/responses`).
  *
  * It answers in OpenAI's wire format (see /work/shared/WIRE.md, "OpenAI Chat Completions"): the
  * `chat.completion` JSON object, the `chat.completion.chunk` SSE stream ending in `data: [DONE]`, and
- * OpenAI-shaped error bodies. Answers are deterministic (fixed `created`, counter-based ids, token counts
+ * OpenAI-shaped error bodies. On `/v1/responses` the same replies come as the `response` object and its
+ * named-event stream (responses-wire.ts); a handler serves both paths and can tell them apart by
+ * `request.path`. Answers are deterministic (fixed `created`, counter-based ids, token counts
  * derived from text lengths) so recorded caches and snapshots stay stable across runs. Besides answers and
  * errors it can fake transport faults: a dropped connection (`reset`), an answer cut off mid-body (`cut`)
  * and a request never answered (`hang`).
@@ -12,6 +15,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenLocal, write, sleepUnlessClosed, readBody, parseJson, isRecord, splitWords, splitFixed } from './server-io.js';
+import { lastUserText, responseEvents, responseObject, responsesInputText, type ResponsesParts } from './responses-wire.js';
 
 export interface ChatRequest {
   method: string;
@@ -25,6 +29,7 @@ export interface ChatRequest {
 export type ChatReply =
   | {
       kind: 'message';
+      /** On /v1/responses: null or omitted with toolCalls is no message item; `finishReason: 'length'` is an incomplete response. */
       content?: string | null;
       toolCalls?: Array<{ id?: string; name: string; arguments: string }>;
       finishReason?: string;
@@ -37,8 +42,8 @@ export type ChatReply =
   | { kind: 'reset' } // destroy the connection (TCP reset) without answering: the client sees a dropped connection
   /**
    * A text answer whose connection is destroyed part way: for a streaming request after `afterChunks` SSE
-   * chunks (`data: [DONE]` counts as one); for a non-streaming one after the headers (with the full
-   * content-length) and half the JSON.
+   * chunks (`data: [DONE]` counts as one; on /v1/responses, events); for a non-streaming one after the
+   * headers (with the full content-length) and half the JSON.
    */
   | { kind: 'cut'; content: string; afterChunks: number }
   | { kind: 'hang' }; // accept the request and never answer (for timeout tests); must not keep close() from finishing
@@ -112,7 +117,8 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
     requests.push(request);
 
     const pathname = request.path.split('?')[0];
-    if (request.method !== 'POST' || pathname !== '/v1/chat/completions') {
+    const responsesApi = pathname === '/v1/responses';
+    if (request.method !== 'POST' || (pathname !== '/v1/chat/completions' && !responsesApi)) {
       // OpenAI's answer to an unknown route.
       sendError(res, { kind: 'error', status: 404, message: `Invalid URL (${request.method} ${pathname})`, code: null });
       return;
@@ -148,6 +154,18 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
         return;
       case 'cut': {
         completions += 1;
+        if (responsesApi) {
+          const parts = responsesParts({ kind: 'message', content: reply.content }, request, completions);
+          if (request.body?.stream === true) {
+            await sendChunks(res, responseEvents(parts).slice(0, Math.max(0, reply.afterChunks)));
+          } else {
+            const text = JSON.stringify(responseObject(parts));
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+            await write(res, text.slice(0, Math.floor(text.length / 2)));
+          }
+          res.destroy();
+          return;
+        }
         const completion = completionParts({ kind: 'message', content: reply.content }, request, completions);
         if (request.body?.stream === true) {
           const includeUsage = request.body?.stream_options?.include_usage === true;
@@ -172,6 +190,16 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
         if (reply.delayMs !== undefined && reply.delayMs > 0) {
           await sleepUnlessClosed(reply.delayMs, res);
           if (res.destroyed) return;
+        }
+        if (responsesApi) {
+          const parts = responsesParts(reply, request, completions);
+          if (request.body?.stream === true) {
+            await sendChunks(res, responseEvents(parts));
+            res.end();
+          } else {
+            sendJson(res, 200, responseObject(parts));
+          }
+          return;
         }
         const completion = completionParts(reply, request, completions);
         if (request.body?.stream === true) {
@@ -202,7 +230,7 @@ export async function startOpenAIServer(options: { handler?: ChatHandler; apiKey
 
 /**
  * Deterministic echo-like handler: answers `echo: <content of the last user message>`. A body that is not
- * JSON, or that has no `messages` array, gets the 400 OpenAI would give.
+ * JSON, or that has no `messages` array (on /v1/responses: no `input`), gets the 400 OpenAI would give.
  */
 export function defaultChatHandler(request: ChatRequest): ChatReply {
   const body: unknown = request.body;
@@ -214,6 +242,12 @@ export function defaultChatHandler(request: ChatRequest): ChatReply {
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
       code: null,
     };
+  }
+  if (isResponsesPath(request.path)) {
+    if (body.input === undefined) {
+      return { kind: 'error', status: 400, message: "Missing required parameter: 'input'.", code: 'missing_required_parameter' };
+    }
+    return { kind: 'message', content: `echo: ${lastUserText(body.input)}` };
   }
   if (!Array.isArray(body.messages)) {
     return { kind: 'error', status: 400, message: "Missing required parameter: 'messages'.", code: 'missing_required_parameter' };
@@ -248,6 +282,25 @@ function completionParts(reply: MessageReply, request: ChatRequest, counter: num
     })),
     finishReason: reply.finishReason ?? (reply.toolCalls?.length ? 'tool_calls' : 'stop'),
     usage: computeUsage(reply, request),
+  };
+}
+
+function isResponsesPath(path: string): boolean {
+  return path.split('?')[0] === '/v1/responses';
+}
+
+/** A message reply as a Responses answer: the same content, tool calls (call ids) and usage as on chat. */
+function responsesParts(reply: MessageReply, request: ChatRequest, counter: number): ResponsesParts {
+  const completion = completionParts(reply, request, counter);
+  return {
+    counter,
+    model: completion.model,
+    // As on chat, a reply without content or tool calls is an empty text answer.
+    content: completion.content,
+    toolCalls: completion.toolCalls.map((call) => ({ callId: call.id, name: call.function.name, arguments: call.function.arguments })),
+    finishReason: completion.finishReason,
+    usage: { input_tokens: completion.usage.prompt_tokens, output_tokens: completion.usage.completion_tokens },
+    request: isRecord(request.body) ? request.body : {},
   };
 }
 
@@ -351,7 +404,8 @@ function contentText(content: unknown): string {
 }
 
 /**
- * Deterministic stand-in for token counts (about 4 characters a token): prompt = all message contents,
+ * Deterministic stand-in for token counts (about 4 characters a token): prompt = all message contents (on
+ * /v1/responses: the instructions and the text of every input item),
  * completion = the answer text plus tool-call names and arguments, at least 1.
  */
 function computeUsage(reply: MessageReply, request: ChatRequest): Usage {
@@ -361,7 +415,9 @@ function computeUsage(reply: MessageReply, request: ChatRequest): Usage {
   }
   const body: unknown = request.body;
   const messages: unknown[] = isRecord(body) && Array.isArray(body.messages) ? body.messages : [];
-  const promptChars = messages.reduce<number>((sum, m) => sum + (isRecord(m) ? contentText(m.content).length : 0), 0);
+  const promptChars = isResponsesPath(request.path)
+    ? [...(isRecord(body) && typeof body.instructions === 'string' ? [body.instructions] : []), ...responsesInputText(isRecord(body) ? body.input : undefined)].join('').length
+    : messages.reduce<number>((sum, m) => sum + (isRecord(m) ? contentText(m.content).length : 0), 0);
   const completionChars =
     (reply.content ?? '').length + (reply.toolCalls ?? []).reduce((sum, call) => sum + call.name.length + call.arguments.length, 0);
   const prompt_tokens = Math.ceil(promptChars / 4);
