@@ -1,4 +1,5 @@
-import type { StreamDelta } from '../actions/types.js';
+import { wireBody, type WireLlmParams } from '../actions/llm-wire.js';
+import type { LiveContext, StreamDelta } from '../actions/types.js';
 import type { Dispatcher } from '../modes/dispatcher.js';
 import type { ActionBot } from '../modes/types.js';
 import { codecFor } from '../wire/index.js';
@@ -20,6 +21,28 @@ export interface WireRequest {
   bodyText: string;
   /** Where the call goes when it runs live; asked only then, so replay and mocks never need a key. */
   target(): WireTarget;
+  /** The SDK's own signal (its timeout, its abort): giving up before it has the answer cancels a live call. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A live call the SDK may give up on before it has its answer (a timeout, after which it retries): the
+ * call is then cancelled, so an answer nobody received is neither paid for nor recorded in place of
+ * the retry's. Once the SDK has its answer (a live stream has begun), giving up changes nothing: the
+ * rest of a stream it stopped reading is still read and recorded.
+ */
+export function untilAnswered(signal: AbortSignal | undefined) {
+  const gaveUp = new AbortController();
+  const onAbort = () => gaveUp.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    live: (live: LiveContext): LiveContext => (signal ? { ...live, signal: AbortSignal.any([live.signal, gaveUp.signal]) } : live),
+    answered: () => signal?.removeEventListener('abort', onAbort),
+    get abandoned() {
+      return gaveUp.signal.aborted;
+    },
+  };
 }
 
 const eventStreamHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
@@ -47,14 +70,17 @@ export async function exchangeWire(caller: SdkCaller, request: WireRequest): Pro
   const stream = body.stream === true;
   const pieces: StreamDelta[] = [];
   const passthrough = stream ? new PassthroughBody() : undefined;
+  const sdk = untilAnswered(request.signal);
   const performing = caller.dispatcher.perform('llm.message', { api, ...body }, caller.bot, {
     onDelta: (delta) => pieces.push(delta),
-    runLive: (live) => forwardWire(api, body, request.target(), live, passthrough),
+    // The params may carry the run's overrides (another model, instructions): what is sent is what is keyed.
+    runLive: (live, params) => forwardWire(api, wireBody(params as WireLlmParams), request.target(), sdk.live(live), passthrough),
   }) as Promise<WireResponse>;
 
   if (passthrough) {
     const first = await Promise.race([passthrough.opened.then(() => 'live' as const), performing.then(() => 'done' as const, () => 'done' as const)]);
     if (first === 'live') {
+      sdk.answered();
       performing.then(
         () => passthrough.close(),
         (error: unknown) => {
@@ -69,10 +95,12 @@ export async function exchangeWire(caller: SdkCaller, request: WireRequest): Pro
   try {
     output = await performing;
   } catch (error) {
-    if (caller.dispatcher.live.signal.aborted) throw error; // the invocation is over: the SDK's fetch rejects
+    // The invocation is over, or the SDK gave up on this call: its fetch rejects, nobody reads an answer.
+    if (caller.dispatcher.live.signal.aborted || sdk.abandoned) throw error;
     caller.dispatcher.handedOnToSdk(error as Error);
     return failureResponse(codec, error);
   }
+  sdk.answered();
   if (stream) return new Response(codec.toEventStream(output, body, pieces), { status: 200, headers: eventStreamHeaders });
   return new Response(JSON.stringify(output), { status: 200, headers: { 'content-type': 'application/json' } });
 }

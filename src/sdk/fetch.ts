@@ -1,7 +1,7 @@
 import { keyedRequestHeaders, sendHttp, type HttpFetchOutput, type HttpFetchParams } from '../actions/http-fetch.js';
 import { wireApiOf } from '../wire/route.js';
 import { forwardableHeaders } from '../wire/target.js';
-import { exchangeWire, type SdkCaller } from './exchange.js';
+import { exchangeWire, untilAnswered, type SdkCaller } from './exchange.js';
 
 /** A standard fetch, as SDKs take it (`new OpenAI({ fetch: ctx.fetch })`). */
 export type ContextFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -40,7 +40,9 @@ async function answer(caller: SdkCaller, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const api = wireApiOf(url, request.method, request.headers);
   const bodyText = request.body ? await request.text() : null;
-  if (api) return exchangeWire(caller, { api, bodyText: bodyText ?? '', target: () => ({ url, headers: forwardableHeaders(request.headers) }) });
+  if (api) {
+    return exchangeWire(caller, { api, bodyText: bodyText ?? '', target: () => ({ url, headers: forwardableHeaders(request.headers) }), signal: request.signal });
+  }
 
   const params: HttpFetchParams = { method: request.method, url: url.href, headers: {}, body: bodyText };
   for (const name of keyedRequestHeaders) {
@@ -48,8 +50,13 @@ async function answer(caller: SdkCaller, request: Request): Promise<Response> {
     if (value !== null) params.headers[name] = value;
   }
   const sent = forwardableHeaders(request.headers);
-  const output = (await caller.dispatcher.perform('http.fetch', params, caller.bot, {
-    runLive: (live) => sendHttp(params, sent, live),
-  })) as HttpFetchOutput;
-  return answerOf(output);
+  const sdk = untilAnswered(request.signal);
+  try {
+    const output = (await caller.dispatcher.perform('http.fetch', params, caller.bot, {
+      runLive: (live, performed) => sendHttp(performed as HttpFetchParams, sent, sdk.live(live)),
+    })) as HttpFetchOutput;
+    return answerOf(output);
+  } finally {
+    sdk.answered();
+  }
 }

@@ -9,9 +9,15 @@ export class PassthroughBody implements StreamPassthrough {
   readonly opened: Promise<void>;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private markOpened!: () => void;
+  /** Closed, failed, or cancelled by the SDK: nothing more can be handed on. */
+  private ended = false;
 
   constructor() {
-    this.readable = new ReadableStream<Uint8Array>({ start: (controller) => void (this.controller = controller) });
+    this.readable = new ReadableStream<Uint8Array>({
+      start: (controller) => void (this.controller = controller),
+      // The SDK stopped reading (a bot broke out of its stream): the rest is still read and recorded, just not handed on.
+      cancel: () => void (this.ended = true),
+    });
     this.opened = new Promise((resolve) => (this.markOpened = resolve));
   }
 
@@ -20,15 +26,19 @@ export class PassthroughBody implements StreamPassthrough {
   }
 
   write(chunk: Uint8Array): void {
-    this.controller.enqueue(chunk);
+    if (!this.ended) this.controller.enqueue(chunk);
   }
 
   close(): void {
+    if (this.ended) return;
+    this.ended = true;
     this.controller.close();
   }
 
   /** The SDK reading the stream sees it break, as it would if the provider's connection dropped. */
   fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
     this.controller.error(error);
   }
 }
