@@ -59,28 +59,52 @@ const afterTool: Record<string, (result: ToolResult) => string> = {
   },
 };
 
+/** What a tool-using request holds, read from a Chat Completions body (`messages`) or a Responses one (`input` items). */
+interface ToolTurn {
+  firstTool: string;
+  question: string;
+  /** The tool the model called last and what it returned, once a result is in the conversation. */
+  called?: { name: string; output: string };
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part: { text?: unknown }) => (typeof part?.text === 'string' ? part.text : '')).join('');
+}
+
+function toolTurn(request: ChatRequest): ToolTurn {
+  const tools = request.body.tools as Array<{ name?: string; function?: { name?: string } }>;
+  const firstTool = tools[0]?.function?.name ?? tools[0]?.name ?? 'lookup';
+  type Item = { role?: string; type?: string; content?: unknown; name?: string; output?: unknown; tool_calls?: Array<{ function?: { name?: string } }> };
+  const items = (Array.isArray(request.body.messages) ? request.body.messages : Array.isArray(request.body.input) ? request.body.input : []) as Item[];
+  const question = textOf([...items].reverse().find((item) => item.role === 'user')?.content);
+  const result = [...items].reverse().find((item) => item.role === 'tool' || item.type === 'function_call_output');
+  if (!result) return { firstTool, question };
+  const call = [...items].reverse().find((item) => item.tool_calls?.length || item.type === 'function_call');
+  const name = call?.tool_calls?.[0]?.function?.name ?? call?.name ?? '';
+  return { firstTool, question, called: { name, output: result.role === 'tool' ? textOf(result.content) : String(result.output ?? '') } };
+}
+
 /**
- * A request that offers tools (the SDK examples): the first turn calls the first tool with the order
- * id in the question; once a tool result is in the conversation, the answer is worded from it.
+ * A request that offers tools (the SDK examples, over Chat Completions or the Responses API): the
+ * first turn calls the first tool with the order id in the question; once a tool result is in the
+ * conversation, the answer is worded from it.
  */
 function toolAgentReply(request: ChatRequest): ChatReply {
-  const tools = request.body.tools as Array<{ function?: { name?: string } }>;
-  const messages = (request.body?.messages ?? []) as Array<{ role: string; content: unknown; tool_calls?: Array<{ function?: { name?: string } }> }>;
-  const toolMessage = [...messages].reverse().find((message) => message.role === 'tool');
-  if (!toolMessage) {
-    const name = tools[0]?.function?.name ?? 'lookup';
-    const orderId = /\b[A-Z]-\d{4}\b/i.exec(lastUserText(request))?.[0]?.toUpperCase() ?? 'A-1187';
-    return { kind: 'message', toolCalls: [{ name, arguments: JSON.stringify({ order_id: orderId }) }] };
+  const turn = toolTurn(request);
+  if (!turn.called) {
+    const orderId = /\b[A-Z]-\d{4}\b/i.exec(turn.question)?.[0]?.toUpperCase() ?? 'A-1187';
+    return { kind: 'message', toolCalls: [{ name: turn.firstTool, arguments: JSON.stringify({ order_id: orderId }) }] };
   }
-  const calledTool = [...messages].reverse().find((message) => message.tool_calls?.length)?.tool_calls?.[0]?.function?.name ?? '';
   let result: ToolResult;
   try {
-    result = JSON.parse(String(toolMessage.content)) as ToolResult;
+    result = JSON.parse(turn.called.output) as ToolResult;
   } catch {
     result = { error: 'unreadable' };
   }
-  const word = afterTool[calledTool];
-  return { kind: 'message', content: word ? word(result) : `Here is what I found: ${String(toolMessage.content)}` };
+  const word = afterTool[turn.called.name];
+  return { kind: 'message', content: word ? word(result) : `Here is what I found: ${turn.called.output}` };
 }
 
 export function demoProviderHandler(request: ChatRequest): ChatReply {
