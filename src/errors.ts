@@ -90,11 +90,20 @@ export class ActionParamsError extends RehearseError {
 export class ActionFailedError extends RehearseError {
   readonly actionType: string;
   readonly source: 'live' | 'cache' | 'mock';
+  /** The failure in its own words, without rehearse's preamble: what an SDK call answered by it reads. */
+  readonly detail: string;
+  /** The HTTP status an SDK call answered by this failure receives (a mocked 429, say). */
+  readonly httpStatus: number | undefined;
+  /** The provider's error code an SDK call answered by this failure receives (`rate_limit_exceeded`, say). */
+  readonly errorCode: string | undefined;
 
-  constructor(actionType: string, source: 'live' | 'cache' | 'mock', message: string, options?: RehearseErrorOptions) {
+  constructor(actionType: string, source: 'live' | 'cache' | 'mock', message: string, options?: RehearseErrorOptions & { httpStatus?: number; errorCode?: string }) {
     super('ACTION_FAILED', `${actionType} failed (${source}): ${message}`, options);
     this.actionType = actionType;
     this.source = source;
+    this.detail = message;
+    this.httpStatus = options?.httpStatus;
+    this.errorCode = options?.errorCode;
   }
 }
 
@@ -159,11 +168,14 @@ export class MocksFileError extends RehearseError {
 export class ProviderError extends RehearseError {
   readonly status: number;
   readonly providerMessage: string;
+  /** The provider's error body as it came, handed on unchanged to an SDK that made the call. */
+  readonly body: string | undefined;
 
-  constructor(provider: string, status: number, providerMessage: string, hint?: string) {
+  constructor(provider: string, status: number, providerMessage: string, hint?: string, body?: string) {
     super('PROVIDER_ERROR', `${provider} answered HTTP ${status}: ${providerMessage}`, { hint });
     this.status = status;
     this.providerMessage = providerMessage;
+    this.body = body;
   }
 }
 
@@ -325,5 +337,12 @@ export class OutputSchemaMismatchError extends RehearseError {
       hint: 'The instance path is the place in the output, the schema path the rule it breaks (a JSON pointer into outputSchema).',
     });
     this.faults = faults;
+  }
+}
+
+/** An agent run as a command (a Python program, say) that could not start, failed, or said nothing. */
+export class AgentProcessError extends RehearseError {
+  constructor(message: string, options?: RehearseErrorOptions) {
+    super('AGENT_PROCESS_FAILED', message, options);
   }
 }

@@ -7,11 +7,14 @@ export { loadMocksFile, parseMocks } from './mocks/load.js';
 export { startServer } from './serve/server.js';
 export * from './errors.js';
 
-export type { Bot, BotDefinition, BotInput } from './bots/types.js';
+export type { Bot, BotDefinition, BotInput, CodeBotDefinition, CommandBotDefinition } from './bots/types.js';
 export type { BotContext, LlmStream } from './invoke/context-types.js';
 export type { ActionDefinition, LiveContext, LiveOutcome, LiveSettings, LlmSettings, ModelPrice, StreamDelta, TokenUsage } from './actions/types.js';
 export type { LlmMessage, LlmMessageOutput, LlmMessageParams, LlmTool, LlmToolCall, LlmStopReason, LlmResponseFormat } from './actions/llm-types.js';
 export type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from './actions/builtin-types.js';
+export type { HttpFetchOutput, HttpFetchParams } from './actions/http-fetch.js';
+export type { WireLlmParams } from './actions/llm-wire.js';
+export type { WireApi } from './wire/types.js';
 export type { KeyMaterial } from './cache/key.js';
 export type { Mocks, MockSpec, MockRule, MockResponse, MockFunction, MockCall, ParamsMatcher } from './mocks/types.js';
 export type { ModeName } from './config/resolve.js';

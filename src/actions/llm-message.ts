@@ -1,7 +1,7 @@
 import { ActionParamsError } from '../errors.js';
 import { runLlmMessage } from '../live/llm/run.js';
 import type { WireResponse } from '../wire/types.js';
-import type { ActionDefinition, StreamDelta } from './types.js';
+import type { ActionDefinition, StreamDelta, TokenUsage } from './types.js';
 import type { LlmMessageOutput, LlmMessageParams, LlmRole } from './llm-types.js';
 import { expandWireMock, isWireParams, neutralOutput, normalizeWire, runWireFromEnv, validateWire, type WireLlmParams } from './llm-wire.js';
 
@@ -57,7 +57,7 @@ function normalize(params: LlmParams): unknown {
 }
 
 /** A mock may give just the text; everything else gets neutral defaults. */
-function expandNeutralMock(output: unknown): LlmMessageOutput {
+function expandNeutralMock(output: unknown, rule: { usage?: TokenUsage } = {}): LlmMessageOutput {
   if (typeof output === 'string') output = { content: output };
   if (output === null || typeof output !== 'object') {
     throw new ActionParamsError('llm.message', 'a mocked output must be a string or { content, tool_calls?, stop_reason?, usage? }.');
@@ -69,7 +69,7 @@ function expandNeutralMock(output: unknown): LlmMessageOutput {
     tool_calls: toolCalls,
     stop_reason: partial.stop_reason ?? (toolCalls.length ? 'tool_use' : 'end_turn'),
     model: partial.model ?? 'mock',
-    usage: partial.usage ?? { input_tokens: 0, output_tokens: 0 },
+    usage: partial.usage ?? rule.usage ?? { input_tokens: 0, output_tokens: 0 },
   };
 }
 
@@ -80,8 +80,10 @@ function deltasOf(output: LlmMessageOutput): StreamDelta[] {
   return deltas;
 }
 
-function expandMockOutput(output: unknown, params: LlmParams): LlmOutput {
-  return isWireParams(params) ? expandWireMock(output, params, expandNeutralMock) : expandNeutralMock(output);
+/** A mock rule's own `usage` (beside `output`) counts as the answer's usage unless the output gives one. */
+function expandMockOutput(output: unknown, params: LlmParams, rule: { usage?: TokenUsage }): LlmOutput {
+  const expandNeutral = (given: unknown) => expandNeutralMock(given, rule);
+  return isWireParams(params) ? expandWireMock(output, params, expandNeutral) : expandNeutral(output);
 }
 
 export const llmMessageAction: ActionDefinition<LlmParams, LlmOutput> = {

@@ -82,7 +82,7 @@ export interface ActionDefinition<Params = unknown, Output = unknown> {
   /** Whether replay mode caches this type when config `cache.actions` does not say. */
   cachedByDefault?: boolean;
   /** Expands a mock's shorthand output into the full output shape (e.g. a string into an LLM message, or into the provider's answer for an SDK call). */
-  expandMockOutput?(output: unknown, params: Params): Output;
+  expandMockOutput?(output: unknown, params: Params, rule: { usage?: TokenUsage }): Output;
   /** An example output, used in the skeleton a missing mock error offers to paste. */
   exampleOutput?: unknown;
   /** Tokens and cost of a mocked or replayed output, when the output itself carries them. */

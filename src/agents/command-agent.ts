@@ -35,6 +35,7 @@ export async function runCommandAgent(agent: AgentCommand, input: BotInput, cont
   const { events, bot, dispatcher } = caller;
   const live = dispatcher.live;
   const endpoint = await startAgentEndpoint(caller, live);
+  const handedBefore = dispatcher.handedOnCount;
   const [program, ...args] = agent.command as [string, ...string[]];
   let pending = '';
   const log = (line: string) => events.emit({ type: 'log', at: Date.now(), level: 'info', bot_path: bot.path, message: line, data: { stream: 'stderr' } });
@@ -69,6 +70,13 @@ export async function runCommandAgent(agent: AgentCommand, input: BotInput, cont
     const ran = `\`${describe(agent.command)}\``;
     if (result.exitCode !== 0) {
       const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+      // An agent that fails after one of its calls got an error answer (a strict miss, a missing
+      // mock) failed because of it: report that, with its hint, rather than the agent's traceback.
+      const told = dispatcher.lastHandedOnSince(handedBefore);
+      if (told) {
+        live.warn(`The agent "${bot.path}" ${how} after rehearse answered one of its LLM calls with this error.`);
+        throw told;
+      }
       const stderr = lastLines(result.stderr, 5);
       throw new AgentProcessError(`The agent "${bot.path}" (${ran}) ${how}.${stderr ? `\nIts last words on stderr:\n${stderr}` : ''}`, {
         hint: 'Every line it wrote to stderr is a log event of this invocation (--verbose, or --format events).',

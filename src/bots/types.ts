@@ -31,25 +31,51 @@ export interface BotInput {
   outputSchema?: Record<string, unknown>;
 }
 
-export interface BotDefinition<Output = unknown> {
+interface BotDefinitionBase {
   /** A slug that names the bot: `support-bot`. It is the `bot_id` of every replay key. */
   key: string;
   description?: string;
   /**
    * The bot's version, part of every replay key: change it and its recordings are re-made.
-   * Leave both out to use a hash of the bot's source file, which changes whenever the file does.
+   * Leave both out to use a hash of the bot's source file (for a command: of the command and the
+   * files it names), which changes whenever the file does.
    */
   version?: string;
   updatedAt?: string | Date;
   /** Datasets the bot always searches (`fixtures/datasets/<slug>.*`), beside those an invocation names. */
   datasets?: string[];
-  run(input: BotInput, ctx: BotContext): Promise<Output> | Output;
 }
+
+/** A bot written in TypeScript or JavaScript against its context. */
+export interface CodeBotDefinition<Output = unknown> extends BotDefinitionBase {
+  run(input: BotInput, ctx: BotContext): Promise<Output> | Output;
+  command?: never;
+}
+
+/**
+ * An agent in any language, run as a program: the prompt on its stdin, its answer from its stdout.
+ * Its LLM SDK is pointed at a local endpoint (OPENAI_BASE_URL, ANTHROPIC_BASE_URL) that records,
+ * replays and mocks its calls.
+ */
+export interface CommandBotDefinition extends BotDefinitionBase {
+  /** The program and its arguments, e.g. ['python3', 'agent.py']; no shell. */
+  command: readonly string[];
+  /** Where it runs: relative to the file that defines the bot (or the config file), that folder by default. */
+  cwd?: string;
+  /** More environment variables for it (secrets are never passed on from rehearse's own environment). */
+  env?: Readonly<Record<string, string>>;
+  run?: never;
+}
+
+export type BotDefinition<Output = unknown> = CodeBotDefinition<Output> | CommandBotDefinition;
 
 export const botBrand = Symbol.for('rehearse.bot');
 
-export interface Bot<Output = unknown> extends Readonly<BotDefinition<Output>> {
+export interface Bot<Output = unknown> extends Readonly<BotDefinitionBase> {
   readonly [botBrand]: true;
+  run(input: BotInput, ctx: BotContext): Promise<Output> | Output;
+  /** For an agent run as a program: its command line, absolute working folder and extra environment. */
+  readonly command?: { readonly argv: readonly string[]; readonly cwd: string; readonly env: Readonly<Record<string, string>> };
   /** The file that defined the bot, when it could be told; its hash is the default version. */
   readonly sourceFile: string | undefined;
 }

@@ -10,6 +10,21 @@ const configFile = z.strictObject({
   $schema: z.string().optional(),
   /** Globs of the files that define bots, relative to the config file. */
   bots: z.array(z.string().min(1)).optional(),
+  /** Agents in any language, run as programs: key → { command, cwd?, env?, description?, version? }. */
+  agents: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'an agent key is a slug: lower-case letters, digits, ".", "_" or "-"'),
+      z.strictObject({
+        command: z.array(z.string().min(1)).min(1),
+        /** Relative to the config file. */
+        cwd: z.string().min(1).optional(),
+        env: z.record(z.string(), z.string()).optional(),
+        description: z.string().optional(),
+        version: z.string().min(1).optional(),
+        datasets: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
   mode: z.enum(['live', 'replay', 'manual']).optional(),
   org: z.string().optional(),
   cache: z
@@ -91,7 +106,7 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'Known settings: bots (globs), mode, org, cache.path, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
+      hint: 'Known settings: bots (globs), agents (commands), mode, org, cache.path, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
     });
   }
   return { root: resolve(file, '..'), file, config: checked.data };

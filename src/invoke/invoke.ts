@@ -136,6 +136,9 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     if (controller.signal.aborted) throw controller.signal.reason;
     run.cache?.backend.check();
     output = await Promise.race([Promise.resolve(bot.run(input, context)), untilAborted(controller.signal)]);
+    // Calls the bot stopped listening to finish (and are recorded) before the cache closes; a
+    // timeout or cancel still cuts them off.
+    await Promise.race([dispatcher.idle(), untilAborted(controller.signal).catch(() => undefined)]);
     perRun.checkOutput?.(output);
   } catch (error) {
     failure = error;
@@ -147,7 +150,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   }
 
   const status = failure === undefined ? 'completed' : 'failed';
-  const error = failure === undefined ? undefined : errorInfo(failure);
+  const error = failure === undefined ? undefined : errorInfo(dispatcher.causeOf(failure));
   if (status === 'completed' && output !== undefined) {
     dispatcher.addMessage({ role: 'assistant', content: responseContent(output), bot_path: botPath, kind: 'output' });
   }

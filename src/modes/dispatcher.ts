@@ -1,10 +1,17 @@
 import { findAction } from '../actions/registry.js';
-import type { StreamDelta } from '../actions/types.js';
-import { isRehearseError, StrictMissError } from '../errors.js';
+import type { LiveContext, StreamDelta } from '../actions/types.js';
+import { ActionFailedError, isRehearseError, ProviderError, StrictMissError } from '../errors.js';
 import type { ActionCompletedEvent, ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
-import type { ActionBot, ModeStrategy, RunState } from './types.js';
+import type { ActionBot, LiveRunner, ModeStrategy, RunState } from './types.js';
 
 type CompletionFields = Omit<ActionCompletedEvent, 'type' | 'at' | 'action_id' | 'action_type' | 'bot_path' | 'duration_ms'>;
+
+export interface PerformOptions {
+  /** Also gets each streamed piece of this action's output (ctx.llm.stream and SDK streams read them so). */
+  onDelta?: (delta: StreamDelta) => void;
+  /** How this call runs for real instead of its type's executor (an SDK request goes where the SDK sent it). */
+  runLive?: LiveRunner;
+}
 
 export interface CacheCounters {
   hits: number;
@@ -17,6 +24,13 @@ export interface UsageTotals {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+}
+
+/** The messages of an error and of its causes. */
+function messagesOf(error: unknown): string[] {
+  const messages: string[] = [];
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) messages.push(current.message);
+  return messages;
 }
 
 /** A deep copy for the record; values that cannot be cloned (a function in a user's params) are kept as they are. */
@@ -43,6 +57,9 @@ export class Dispatcher {
   readonly usage: UsageTotals = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   readonly messages: RunMessage[] = [];
   private actionCount = 0;
+  /** Our errors answered to an SDK as HTTP errors (a strict miss, a missing mock), newest last. */
+  private readonly handedToSdk: Error[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly mode: ModeStrategy,
@@ -50,8 +67,24 @@ export class Dispatcher {
     private readonly events: EventLog,
   ) {}
 
-  /** `onDelta` also gets each streamed piece of this action's output (ctx.llm.stream reads them so). */
-  async perform(type: string, rawParams: unknown, bot: ActionBot, onDelta?: (delta: StreamDelta) => void): Promise<unknown> {
+  perform(type: string, rawParams: unknown, bot: ActionBot, options: PerformOptions = {}): Promise<unknown> {
+    const performing = this.performOne(type, rawParams, bot, options);
+    this.inFlight.add(performing);
+    const done = () => void this.inFlight.delete(performing);
+    performing.then(done, done);
+    return performing;
+  }
+
+  /**
+   * Resolves when no action is under way. A bot may return while a call it stopped listening to is
+   * still being read (it broke out of a stream); the invocation waits for it, so it is recorded.
+   */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async performOne(type: string, rawParams: unknown, bot: ActionBot, options: PerformOptions): Promise<unknown> {
+    const { onDelta, runLive } = options;
     // After a timeout or a cancel, a bot that goes on gets no more results.
     if (this.run.live.signal.aborted) throw this.run.live.signal.reason;
     const definition = findAction(type);
@@ -79,7 +112,7 @@ export class Dispatcher {
         this.events.emit({ type: 'action.delta', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, delta });
         onDelta?.(delta);
       };
-      const outcome = await this.mode.perform({ definition, params, bot, emitDelta }, this.run);
+      const outcome = await this.mode.perform({ definition, params, bot, emitDelta, ...(runLive && { runLive }) }, this.run);
       this.count(outcome.source, outcome.recorded === true, outcome.savedCostUsd ?? 0);
       this.usage.inputTokens += outcome.usage?.input_tokens ?? 0;
       this.usage.outputTokens += outcome.usage?.output_tokens ?? 0;
@@ -110,6 +143,42 @@ export class Dispatcher {
       });
       throw error;
     }
+  }
+
+  /** What live executors of this invocation get: its signal, environment and settings. */
+  get live(): LiveContext {
+    return this.run.live;
+  }
+
+  /** Notes an error of ours that an SDK received as an HTTP error answer and will throw as its own. */
+  handedOnToSdk(error: Error): void {
+    this.handedToSdk.push(error);
+  }
+
+  /** How many errors were handed on so far; with `lastHandedOnSince`, what an agent process was told while it ran. */
+  get handedOnCount(): number {
+    return this.handedToSdk.length;
+  }
+
+  lastHandedOnSince(count: number): Error | undefined {
+    return this.handedToSdk.length > count ? this.handedToSdk.at(-1) : undefined;
+  }
+
+  /**
+   * What a failed run reports. An SDK turns our error (a strict miss, say) into its own
+   * (`BadRequestError: 400 Strict replay miss…`); the run then reports ours, with its code and
+   * hint, when the bot's error carries its message.
+   */
+  causeOf(failure: unknown): unknown {
+    if (isRehearseError(failure)) return failure;
+    const said = messagesOf(failure);
+    const carries = (message: string, error: Error) => {
+      // What the SDK was told: the provider's own message, a mock's, or rehearse's.
+      const told = error instanceof ProviderError ? error.providerMessage : error instanceof ActionFailedError ? error.detail : error.message;
+      const start = told.slice(0, 60);
+      return message.includes(start) || message.includes(JSON.stringify(start).slice(1, -1)); // some SDKs quote the body as JSON
+    };
+    return this.handedToSdk.findLast((error) => said.some((message) => carries(message, error))) ?? failure;
   }
 
   addMessage(message: RunMessage): void {

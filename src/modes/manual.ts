@@ -12,11 +12,11 @@ export const manualMode: ModeStrategy = {
     if (response.status === 'error') {
       const error: { message: string; code?: string; status?: number } = typeof response.error === 'string' ? { message: response.error } : response.error;
       throw new ActionFailedError(definition.type, 'mock', error.message, {
-        ...(error.code && { hint: `error code: ${error.code}` }),
+        ...(error.code && { hint: `error code: ${error.code}`, errorCode: error.code }),
         ...(error.status !== undefined && { httpStatus: error.status }),
       });
     }
-    const output = definition.expandMockOutput ? definition.expandMockOutput(response.output, params) : response.output;
+    const output = definition.expandMockOutput ? definition.expandMockOutput(response.output, params, { ...(response.usage && { usage: response.usage }) }) : response.output;
     replayStream(call, output);
     return {
       source: 'mock',

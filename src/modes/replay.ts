@@ -73,7 +73,15 @@ export const replayMode: ModeStrategy = {
       deltas.push(delta);
       call.emitDelta(delta);
     };
-    const live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
+    let live: ModeOutcome;
+    try {
+      live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
+    } catch (error) {
+      // A call that failed (or that an SDK gave up on and retries) was never an answer: its retry
+      // takes its place in the order, so a replay finds the retry where it was recorded.
+      if (run.occurrences.get(first.key) === occurrence + 1) run.occurrences.set(first.key, occurrence);
+      throw error;
+    }
     // An action that ignored the signal may finish after its invocation timed out: record nothing of it.
     if (run.live.signal.aborted) throw run.live.signal.reason;
     const written = cache.record(

@@ -47,7 +47,7 @@ export function strictMissError(
     if (differences.length > shownDifferences) lines.push(`  ... and ${differences.length - shownDifferences} more differences`);
   }
   const hint = [
-    'To record it, run once without --strict with the provider reachable (e.g. OPENAI_API_KEY set):',
+    'To record it, run once without --strict with the provider reachable (its key set: OPENAI_API_KEY or ANTHROPIC_API_KEY):',
     `  ${run.recordCommand()}`,
     'or, from a test suite, run it with REHEARSE_MODE=replay and REHEARSE_STRICT unset.',
   ].join('\n');

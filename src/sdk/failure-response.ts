@@ -23,6 +23,10 @@ export function failureResponse(codec: WireCodec, error: unknown): Response {
   const status = statusOf(error);
   const headers = { 'content-type': 'application/json', ...noRetry };
   if (error instanceof ProviderError && error.body) return new Response(error.body, { status, headers });
+  // A mocked failure reads as the provider's would: its own message and code, no rehearse preamble.
+  if (error instanceof ActionFailedError && error.source === 'mock') {
+    return new Response(JSON.stringify(codec.errorBody(status, error.detail, error.errorCode ?? 'mocked_error')), { status, headers });
+  }
   const code = isRehearseError(error) ? error.code : 'INTERNAL_ERROR';
   const message = isRehearseError(error) ? error.describe() : `rehearse failed to answer this call: ${(error as Error).message ?? String(error)}`;
   return new Response(JSON.stringify(codec.errorBody(status, message, code)), { status, headers });

@@ -152,7 +152,8 @@ describe('a provider 401 in a live call', () => {
     }
 
     // One attempt (neither rehearse nor the SDK retries a 401). The action failed with rehearse's
-    // PROVIDER_ERROR and its hint; the bot failed with the SDK's error, which the run reports as it is.
+    // PROVIDER_ERROR and its hint; the bot failed with the SDK's error carrying the provider's words,
+    // and the run reports rehearse's error (with its hint) in its place.
     expect(server.hits).toBe(1);
     expect(startedActions(result)).toHaveLength(1);
     const failed = completedActions(result)[0];
@@ -160,8 +161,7 @@ describe('a provider 401 in a live call', () => {
     expect(failed?.error?.message).toContain('answered HTTP 401');
     expect(failed?.error?.message).toContain(providerWords);
     expect(failed?.error?.hint).toContain(`Check the API key your SDK (or rehearse's environment, for an agent run as a command) sends to ${new URL(server.url).origin}.`);
-    const sdkCode = path.name.startsWith('ai-sdk') ? 'AI_APICallError' : path.provider === 'anthropic' ? 'AuthenticationError' : 'BOT_ERROR'; // openai's errors are named plain "Error"
-    expect(result.error).toEqual({ code: sdkCode, message: (error as Error).message });
+    expect(result.error).toEqual(failed?.error);
     expect(result.error?.message).toContain(providerWords);
     expect(result.cache.recorded).toBe(0);
     expect(JSON.stringify(result.events)).not.toContain(path.provider === 'openai' ? openAiKey : anthropicKey);

@@ -180,6 +180,12 @@ describe('an SDK that gives up on a live call', () => {
     const bytes = cacheBytes(space.cachePath);
     expect(bytes).toContain('The answer of the retry.');
     expect(bytes).not.toContain('The late answer nobody read.');
+
+    // The abandoned attempt took no place in the order: the retry replays as the first answer.
+    await server.close();
+    const replayed = await space.run(bot, { mode: 'replay', strict: true });
+    expect(replayed.error).toBeUndefined();
+    expect(replayed.result.output).toBe('The answer of the retry.');
   });
 
   it('a bot that stops reading a live stream early still has the whole answer recorded, and replays the same', async () => {
@@ -193,8 +199,7 @@ describe('an SDK that gives up on a live call', () => {
         text += chunk.choices[0]?.delta.content ?? '';
         if (text.includes('France')) break;
       }
-      // The bot goes on with other work while the rest of the stream is read (see the note on an immediate return in the report).
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Returns at once: the invocation waits for the rest of the stream before it closes the cache.
       return text;
     });
     const space = workspace();

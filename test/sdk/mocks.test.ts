@@ -111,6 +111,13 @@ describe.each(sdkPaths)('manual mode through $name', (path) => {
     expect(result.usage).toEqual({ inputTokens: 8 * styles.length, outputTokens: 4 * styles.length });
   });
 
+  it("a mock rule's own usage (beside output) gives the SDK that usage", async () => {
+    const { bot } = stylesBot(path, styles);
+    const result = await workspace().run(bot, { mode: 'manual', mocks: { 'llm.message': { status: 'success', output: 'Bergen is wet.', usage: { input_tokens: 8, output_tokens: 4 } } } });
+    expect(result.error).toBeUndefined();
+    for (const one of result.result.output as Seen[]) expect(one).toMatchObject({ text: 'Bergen is wet.', usage: path.usage(8, 4) });
+  });
+
   it("the provider's whole answer as the mock reaches the SDK as it is", async () => {
     const { bot } = stylesBot(path, styles);
     const result = await workspace().run(bot, { mode: 'manual', mocks: { 'llm.message': { status: 'success', output: providerAnswer(path) } } });
@@ -153,7 +160,9 @@ describe.each(sdkPaths)('manual mode through $name', (path) => {
     } else {
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
-      expect((error as Error).message).toContain('Rate limit reached for requests');
+      // The mock's own code and words, as the provider would send them: no rehearse preamble.
+      expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
+      expect((error as Error).message).toBe('429 Rate limit reached for requests');
     }
     expect(result.error).toMatchObject({ code: 'ACTION_FAILED', message: 'llm.message failed (mock): Rate limit reached for requests' });
     expect(completedActions(result)[0]).toMatchObject({ status: 'error', source: 'mock' });
