@@ -15,11 +15,20 @@ import { isLoopback, serverSettings } from './settings.js';
 import { TaskStore } from './tasks.js';
 import type { RunningServer, ServeOptions } from './types.js';
 
+/** The path of the request line; a target no URL parser reads is the client's fault, not a 500. */
+function requestPath(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    throw new HttpError(400, 'INVALID_REQUEST', 'The request target is not a valid path.');
+  }
+}
+
 async function handle(context: ServerContext, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = `req_${randomUUID()}`;
   res.setHeader('x-request-id', requestId);
   try {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestPath(req);
     const match = router.match(req.method ?? 'GET', path);
     // Everything but /health needs the token first, so a client without it learns nothing, not even which paths exist.
     const client = match.kind === 'found' && match.public ? 'public' : authenticate(req, context.settings.token);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
@@ -110,6 +111,20 @@ function chunkedUpload(server: TestServer, total: number): Promise<{ status: num
     writeMore();
   });
 }
+
+describe('400 for a request target that is no path', () => {
+  it('answers INVALID_REQUEST, not an internal error', async () => {
+    const server = await startTestServer();
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET http://[::1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(text.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(text.slice(text.indexOf('{')))).toEqual({ error: { code: 'INVALID_REQUEST', message: 'The request target is not a valid path.', status: 400 } });
+    expect(server.logged).toEqual([]);
+  });
+});
 
 describe('413 PAYLOAD_TOO_LARGE', () => {
   it('refuses a body whose Content-Length is over the limit', async () => {
