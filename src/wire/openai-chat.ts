@@ -55,7 +55,8 @@ interface ChatCompletion {
   usage?: ChatUsage | null;
 }
 
-const stopReasons: Record<string, LlmStopReason> = {
+/** Chat Completions' finish_reason in the neutral terms; the live executor reads answers with it too. */
+export const chatStopReasons: Readonly<Record<string, LlmStopReason>> = {
   stop: 'end_turn',
   length: 'max_tokens',
   tool_calls: 'tool_use',
@@ -91,7 +92,7 @@ function toNeutral(response: WireResponse): LlmMessageOutput {
   return {
     content: textOf(choice?.message?.content),
     tool_calls: toolCalls,
-    stop_reason: stopReasons[choice?.finish_reason ?? 'stop'] ?? 'end_turn',
+    stop_reason: chatStopReasons[choice?.finish_reason ?? 'stop'] ?? 'end_turn',
     model: completion.model ?? '',
     usage: { input_tokens: numberOr(completion.usage?.prompt_tokens, 0), output_tokens: numberOr(completion.usage?.completion_tokens, 0) },
   };

@@ -1,8 +1,9 @@
 import type { LiveContext } from '../../actions/types.js';
-import type { LlmMessageOutput, LlmMessageParams, LlmStopReason, LlmToolCall } from '../../actions/llm-types.js';
+import type { LlmMessageOutput, LlmMessageParams, LlmToolCall } from '../../actions/llm-types.js';
 import { ConfigError, MissingApiKeyError, ProviderError, ProviderStreamError } from '../../errors.js';
 import { exchange, parseStreamPayload, type LlmProvider } from './provider.js';
 import { parseServerSentEvents } from './sse.js';
+import { chatStopReasons } from '../../wire/openai-chat.js';
 
 const provider = 'OpenAI-compatible endpoint';
 const defaultBaseUrl = 'https://api.openai.com/v1';
@@ -86,14 +87,6 @@ export function toChatRequest(params: LlmMessageParams): Record<string, unknown>
   };
 }
 
-const stopReasons: Record<string, LlmStopReason> = {
-  stop: 'end_turn',
-  length: 'max_tokens',
-  tool_calls: 'tool_use',
-  function_call: 'tool_use',
-  content_filter: 'content_filter',
-};
-
 function usageOf(usage: ChatCompletion['usage']): LlmMessageOutput['usage'] {
   return { input_tokens: usage?.prompt_tokens ?? 0, output_tokens: usage?.completion_tokens ?? 0 };
 }
@@ -109,7 +102,7 @@ export function fromChatCompletion(body: ChatCompletion, requestedModel: string)
   return {
     content: choice.message?.content ?? null,
     tool_calls: toolCalls,
-    stop_reason: stopReasons[choice.finish_reason ?? 'stop'] ?? 'end_turn',
+    stop_reason: chatStopReasons[choice.finish_reason ?? 'stop'] ?? 'end_turn',
     model: body.model ?? requestedModel,
     usage: usageOf(body.usage),
   };
@@ -127,7 +120,7 @@ async function readChatStream(body: AsyncIterable<Uint8Array>, params: LlmMessag
       return {
         content,
         tool_calls: toolCalls,
-        stop_reason: stopReasons[finishReason ?? 'stop'] ?? 'end_turn',
+        stop_reason: chatStopReasons[finishReason ?? 'stop'] ?? 'end_turn',
         model: model ?? params.model,
         usage: usageOf(usage),
       };
