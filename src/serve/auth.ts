@@ -11,16 +11,17 @@ function unauthorized(message: string): HttpError {
 }
 
 /**
- * Checks `Authorization: Bearer <token>` when the server has a token, and names the client for the
+ * Checks `Authorization: Bearer <token>` when the server has tokens, and names the client for the
  * rate and concurrency limits: its token (hashed, never kept in clear), or its address when the
- * server has no token. Digests of equal length compare in constant time.
+ * server has none. Digests of equal length compare in constant time, against every token.
  */
-export function authenticate(req: IncomingMessage, token: string | undefined): string {
-  if (token === undefined) return `address:${req.socket.remoteAddress ?? 'unknown'}`;
+export function authenticate(req: IncomingMessage, tokens: readonly string[] | undefined): string {
+  if (tokens === undefined) return `address:${req.socket.remoteAddress ?? 'unknown'}`;
   const header = req.headers.authorization;
   if (!header) throw unauthorized('This server needs a token: send the header "Authorization: Bearer <token>" (the REHEARSE_SERVER_TOKEN it was started with).');
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   const given = digest(match?.[1] ?? '');
-  if (!match || !timingSafeEqual(given, digest(token))) throw unauthorized('The bearer token is not valid.');
+  const known = tokens.map((token) => timingSafeEqual(given, digest(token))).includes(true);
+  if (!match || !known) throw unauthorized('The bearer token is not valid.');
   return `token:${given.toString('hex').slice(0, 16)}`;
 }

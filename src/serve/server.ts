@@ -31,7 +31,7 @@ async function handle(context: ServerContext, router: Router, req: IncomingMessa
     const path = requestPath(req);
     const match = router.match(req.method ?? 'GET', path);
     // Everything but /health needs the token first, so a client without it learns nothing, not even which paths exist.
-    const client = match.kind === 'found' && match.public ? 'public' : authenticate(req, context.settings.token);
+    const client = match.kind === 'found' && match.public ? 'public' : authenticate(req, context.settings.tokens);
     if (match.kind === 'none') throw new HttpError(404, 'NOT_FOUND', `No endpoint ${req.method} ${path}. See docs/API.md for the endpoints.`);
     if (match.kind === 'wrong-method') {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${path} takes ${match.allowed.join(', ')}, not ${req.method}.`, { headers: { allow: match.allowed.join(', ') } });
@@ -70,7 +70,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const router = apiRoutes(context);
   const server = createServer((req, res) => void handle(context, router, req, res));
   const address = await listen(server, settings.port, settings.host);
-  if (!isLoopback(settings.host) && settings.token === undefined) {
+  if (!isLoopback(settings.host) && settings.tokens === undefined) {
     settings.log(`rehearse serve: warning: listening on ${settings.host} without a token; anyone who can reach it can run agents. Set REHEARSE_SERVER_TOKEN.`);
   }
   const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -17,7 +17,8 @@ export interface ServerSettings {
   maxBodyBytes: number;
   rateLimit: RateLimit | undefined;
   maxConcurrency: number | undefined;
-  token: string | undefined;
+  /** The accepted bearer tokens; undefined: no token needed. Each is a client of its own for the limits. */
+  tokens: readonly string[] | undefined;
   allowFilePaths: boolean;
   maxTasks: number;
   taskTtlMs: number;
@@ -52,14 +53,16 @@ export function serverSettings(options: ServeOptions): ServerSettings {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`The port is ${port}; give a whole number from 0 (any free port) to 65535.`);
   const rateLimit = options.rateLimit ?? fileServe.rateLimit;
   const token = options.token ?? (baseEnv.REHEARSE_SERVER_TOKEN || undefined);
-  if (token !== undefined && token.trim() === '') throw new UsageError('The server token is blank; set REHEARSE_SERVER_TOKEN to a secret, or leave it unset.');
+  // Several tokens, comma-separated, give several clients their own rate and concurrency budgets.
+  const tokens = token?.split(',').map((one) => one.trim());
+  if (tokens?.some((one) => one === '')) throw new UsageError('A server token is blank; set REHEARSE_SERVER_TOKEN to a secret (or several, comma-separated), or leave it unset.');
   return {
     port,
     host: options.host ?? fileServe.host ?? defaultHost,
     maxBodyBytes: positiveInteger(options.maxBodyBytes ?? fileServe.maxBodyBytes, 'The body limit') ?? defaultMaxBodyBytes,
     rateLimit: rateLimit === undefined ? undefined : parseRateLimit(rateLimit),
     maxConcurrency: positiveInteger(options.maxConcurrency ?? fileServe.maxConcurrency, 'The concurrency limit'),
-    token,
+    tokens,
     allowFilePaths: options.allowFilePaths ?? false,
     maxTasks: positiveInteger(options.tasks?.max, 'tasks.max') ?? defaultMaxTasks,
     taskTtlMs: positiveInteger(options.tasks?.ttlMs, 'tasks.ttlMs') ?? defaultTaskTtlMs,

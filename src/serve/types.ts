@@ -20,7 +20,10 @@ export interface ServeOptions {
   rateLimit?: string | RateLimit;
   /** Invocations a client may have running at once. Unlimited by default. */
   maxConcurrency?: number;
-  /** Every request but /health needs `Authorization: Bearer <token>`; REHEARSE_SERVER_TOKEN by default. */
+  /**
+   * Every request but /health needs `Authorization: Bearer <token>`; REHEARSE_SERVER_TOKEN by default.
+   * Several tokens, comma-separated, are several clients, each with its own rate and concurrency limits.
+   */
   token?: string;
   /** Let request bodies name files on the server's disk (`files[].path`, a `mocks` path). Off by default. */
   allowFilePaths?: boolean;

@@ -50,6 +50,17 @@ describe('429 RATE_LIMIT_EXCEEDED', () => {
     expect((await call(server, 'POST', '/v1/agents/echo-bot/invoke', { body: mockedBody('hi', 'ok') })).status).toBe(401);
   });
 
+  it('gives each of several tokens (comma-separated) its own budget, and refuses any other token', async () => {
+    const server = await startTestServer({ rateLimit: '1/min', token: 'team-a, team-b' });
+    const invoke = (token: string) => call(server, 'POST', '/v1/agents/echo-bot/invoke', { token, body: mockedBody('hi', 'ok') });
+    expect((await invoke('team-a')).status).toBe(200);
+    expect((await invoke('team-a')).status).toBe(429);
+    // team-b has spent nothing yet.
+    expect((await invoke('team-b')).status).toBe(200);
+    expect((await invoke('team-b')).status).toBe(429);
+    expect((await invoke('team-c')).status).toBe(401);
+  });
+
   it('answers 429 when a client already runs its maximum of invocations at once, and frees the slot when one ends', async () => {
     const server = await startTestServer({ maxConcurrency: 1 });
     const started = await call(server, 'POST', '/v1/agents/slow-bot/invoke/async', { body: { query: 'wait', mode: 'manual' } });
