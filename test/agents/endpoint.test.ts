@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defineBot, invoke } from '../../src/index.js';
+import { startAnthropicServer } from '../support/anthropic-server.js';
 import { startOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath } from '../support/temp.js';
 import { completedActions, deadProvider, repoRoot, stderrLines, testEnv } from './support.js';
@@ -105,6 +106,46 @@ describe('the endpoint of a command agent', () => {
       plainUsage: { prompt_tokens: 12, completion_tokens: 3 },
       streamed: 'Still with DHL, arriving Monday.',
       streamedUsage: { prompt_tokens: 14, completion_tokens: 7 },
+    });
+  });
+  it('serves a Node agent using the real @anthropic-ai/sdk, streamed and not: recorded against the provider, replayed with it closed, mocked', async () => {
+    const sdkAgent = defineBot({ key: 'node-anthropic-agent', command: [process.execPath, 'anthropic-agent.mjs'], cwd: 'fixtures' });
+    const server = await startAnthropicServer();
+    const cachePath = tempCachePath();
+    const env = testEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-ant-parent-0123456789abcdefghij' });
+    let recorded;
+    try {
+      recorded = await invoke(sdkAgent, { input: 'where is my parcel?', mode: 'replay', cachePath, cwd: repoRoot, env });
+    } finally {
+      await server.close();
+    }
+    expect(recorded.error).toBeUndefined();
+    const live = JSON.parse(recorded.result.output as string) as Record<string, unknown>;
+    expect(live).toMatchObject({ plain: 'echo: where is my parcel?', streamed: 'echo: again: where is my parcel?' });
+    expect(live.streamedUsage).toEqual({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    // The provider got rehearse's key, never the agent's dummy one.
+    expect(server.requests.map((request) => request.headers['x-api-key'])).toEqual(['sk-ant-parent-0123456789abcdefghij', 'sk-ant-parent-0123456789abcdefghij']);
+    expect(recorded.cache.recorded).toBe(2);
+
+    const replayed = await invoke(sdkAgent, { input: 'where is my parcel?', mode: 'replay', strict: true, cachePath, cwd: repoRoot, env });
+    expect(replayed.error).toBeUndefined();
+    expect(JSON.parse(replayed.result.output as string)).toEqual(live);
+    expect(completedActions(replayed).map((action) => action.source)).toEqual(['cache', 'cache']);
+    expect(stderrLines(replayed)).toEqual(['stop reasons end_turn end_turn']);
+
+    const mocked = await invoke(sdkAgent, {
+      input: 'where is my parcel?',
+      mode: 'manual',
+      mocks: { 'llm.message': { status: 'success', output: 'With DHL.', usage: { input_tokens: 12, output_tokens: 3 } } },
+      cwd: repoRoot,
+      env: testEnv({ ANTHROPIC_BASE_URL: deadProvider }),
+    });
+    expect(mocked.error).toBeUndefined();
+    expect(JSON.parse(mocked.result.output as string)).toEqual({
+      plain: 'With DHL.',
+      plainUsage: { input_tokens: 12, output_tokens: 3 },
+      streamed: 'With DHL.',
+      streamedUsage: { input_tokens: 12, output_tokens: 3 },
     });
   });
 });
