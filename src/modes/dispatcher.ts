@@ -171,6 +171,10 @@ export class Dispatcher {
    */
   causeOf(failure: unknown): unknown {
     if (isRehearseError(failure)) return failure;
+    // An SDK that wraps a rejected fetch keeps it as the cause (an http.fetch with no mock, say).
+    for (let cause = (failure as Error | undefined)?.cause, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+      if (isRehearseError(cause)) return cause;
+    }
     const said = messagesOf(failure);
     const carries = (message: string, error: Error) => {
       // What the SDK was told: the provider's own message, a mock's, or rehearse's.

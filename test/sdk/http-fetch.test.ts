@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import OpenAI from 'openai';
 import { onTestFinished, describe, expect, it } from 'vitest';
 import { listenLocal, readBody } from '../support/server-io.js';
 import { cacheBytes, completedActions, sdkBot, sources, startedActions, workspace } from './support.js';
@@ -152,5 +153,14 @@ describe('http.fetch through ctx.fetch', () => {
     expect(result.error?.code).toBe('MOCK_MISSING');
     expect(result.error?.message).toContain('http.fetch');
     expect(server.requests).toHaveLength(0);
+  });
+  it('a missing mock under an SDK that wraps the rejected fetch (openai models.list) is still reported as MOCK_MISSING', async () => {
+    const bot = sdkBot('models-lister', async (ctx) => {
+      const client = new OpenAI({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', fetch: ctx.fetch, maxRetries: 0 });
+      return (await client.models.list()).data.length;
+    });
+    const result = await workspace().run(bot, { mode: 'manual', mocks: {} });
+    expect(result.error?.code).toBe('MOCK_MISSING');
+    expect(result.error?.message).toContain('http.fetch');
   });
 });
