@@ -1,4 +1,4 @@
-import { MissingMockError } from '../errors.js';
+import { MissingMockError, MocksFileError } from '../errors.js';
 import { shorten } from '../cache/params-diff.js';
 import { matchesParams } from './match.js';
 import type { MockCall, MockResponse, MockRule, Mocks } from './types.js';
@@ -47,6 +47,7 @@ export class MockServer {
     }
 
     if (!response) throw this.missing(call, spec === undefined ? 'none' : exhausted > 0 ? 'exhausted' : 'unmatched', exhausted, exampleOutput);
+    checkResponse(response, actionType, this.describeSource);
     this.calls.push(call);
     return { response, call };
   }
@@ -73,6 +74,18 @@ export class MockServer {
       ].join('\n'),
     );
   }
+}
+
+/**
+ * Mocks given in code are not checked like a mocks file; a bare value where a rule belongs
+ * (`['a', 'b']` for `[{ status: 'success', output: 'a' }, …]`) is named as such, not as a bad output.
+ */
+function checkResponse(response: unknown, actionType: string, source: string): asserts response is MockResponse {
+  const status = (response as { status?: unknown } | null)?.status;
+  if (status === 'success' || status === 'error') return;
+  throw new MocksFileError(source, `$["${actionType}"]`, `a mock is ${shorten(response, 80)}, not { status: 'success', output } or { status: 'error', error }.`, {
+    hint: `Wrap the value: { status: 'success', output: ${shorten(response, 40)} }.`,
+  });
 }
 
 function ruleMatches(rule: MockRule, params: unknown): boolean {

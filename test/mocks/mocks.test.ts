@@ -90,6 +90,14 @@ describe('manual mode: serving mocks', () => {
     expect(completedActions(four)[3]?.error?.code).toBe('MOCK_MISSING');
   });
 
+  it('a bare value where a mock belongs (in code) is named as such, with the wrapping to write', async () => {
+    const mocks = { 'llm.message': ['first', 'second'] } as unknown as Mocks;
+    const result = await run(askingBot('bare-values', ['a']), { mocks });
+    expect(result.error?.code).toBe('MOCKS_INVALID');
+    expect(result.error?.message).toContain('at $["llm.message"]: a mock is "first", not { status: \'success\', output }');
+    expect(result.error?.hint).toBe('Wrap the value: { status: \'success\', output: "first" }.');
+  });
+
   it('each invocation starts its list from the top again', async () => {
     const mocks: Mocks = { 'llm.message': [{ status: 'success', output: 'x' }, { status: 'success', output: 'y' }] };
     const bot = askingBot('list-reset', ['a', 'b']);
