@@ -6,7 +6,8 @@ import { reasoningEfforts } from '../live/llm/thinking.js';
 import type { ActionBot } from '../modes/types.js';
 import { attachmentsText } from './attachments.js';
 import type { LlmReport } from './llm-report.js';
-import { applyToWireParams, isWireParams } from './wire-overrides.js';
+import { isWireParams } from '../actions/llm-wire.js';
+import { applyToWireParams } from './wire-overrides.js';
 
 /** Overrides of every llm.message of a run, sub-agents included. */
 export interface LlmOverrides {

@@ -1,31 +1,19 @@
 import type { LlmProviderName } from '../actions/types.js';
 import { anthropicThinking, effortOfThinking, fieldsRefusedWhileThinking } from '../live/llm/thinking.js';
-import type { WireApi } from '../wire/types.js';
+import type { WireLlmParams } from '../actions/llm-wire.js';
+import { codecFor } from '../wire/index.js';
 import type { RunOverrides } from './overrides.js';
 
-/**
- * llm.message params in the second shape: an SDK call recorded through ctx.fetch, whose fields are the
- * provider's own request body plus `api`, the API it was sent to.
- */
-export type WireParams = { api: WireApi } & Record<string, unknown>;
+/** llm.message params in the second shape: an SDK call's request body plus `api` (src/actions/llm-wire.ts). */
+type WireParams = WireLlmParams;
 
 type Body = Record<string, unknown>;
-
-const providers: Readonly<Record<WireApi, LlmProviderName>> = {
-  'openai.chat': 'openai',
-  'openai.responses': 'openai',
-  'anthropic.messages': 'anthropic',
-};
 
 /** The Messages API requires max_tokens; an SDK call always sends it, this is for a hand-written body. */
 const anthropicDefaultMaxTokens = 4096;
 
 function isRecord(value: unknown): value is Body {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-export function isWireParams(params: unknown): params is WireParams {
-  return isRecord(params) && typeof params.api === 'string' && params.api in providers;
 }
 
 /** `text` after `existing`; `text` begins with a blank line, which is dropped when nothing comes before it. */
@@ -109,7 +97,7 @@ export function describeWireCall(params: WireParams): { provider: LlmProviderNam
         ? isRecord(params.reasoning) ? params.reasoning.effort : undefined
         : effortOfThinking(params.thinking);
   return {
-    provider: providers[params.api],
+    provider: codecFor(params.api).provider,
     model: typeof params.model === 'string' ? params.model : '(no model)',
     reasoningEffort: typeof effort === 'string' ? effort : null,
   };
