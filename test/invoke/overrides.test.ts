@@ -3,25 +3,14 @@
  * events show, what is keyed and recorded, what `result.llm` reports.
  */
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineBot, invoke, type ActionStartedEvent, type InvokeResult, type JsonSummary } from '../../src/index.js';
 import { toMessagesRequest } from '../../src/live/llm/anthropic-messages.js';
-import { startAnthropicServer, type FakeAnthropicServer } from '../support/anthropic-server.js';
-import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
+import { useFakeProviders } from '../support/providers.js';
 import { tempCachePath, tempDir } from '../support/temp.js';
 
-let openai: FakeOpenAIServer;
-let anthropic: FakeAnthropicServer;
-beforeEach(async () => {
-  openai = await startOpenAIServer();
-  anthropic = await startAnthropicServer();
-});
-afterEach(async () => {
-  await openai.close();
-  await anthropic.close();
-});
-
-const env = () => ({ OPENAI_BASE_URL: openai.url, ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'k' });
+const providers = useFakeProviders();
+const env = providers.env;
 
 function startedParams(result: InvokeResult): unknown[] {
   return result.events.filter((event): event is ActionStartedEvent => event.type === 'action.started').map((event) => event.params);
@@ -60,8 +49,8 @@ describe('llm overrides, live', () => {
   it('OpenAI: the model and reasoning_effort reach the provider, the events and result.llm', async () => {
     const result = await invoke(askBot, { input: 'Hi', env: env(), cwd: tempDir(), llm: { model: 'gpt-5-mini', reasoningEffort: 'high' } });
     expect(result.error).toBeUndefined();
-    expect(openai.requests).toHaveLength(1);
-    expect(openai.requests[0]!.body).toMatchObject({ model: 'gpt-5-mini', reasoning_effort: 'high', temperature: 0.3 });
+    expect(providers.openai.requests).toHaveLength(1);
+    expect(providers.openai.requests[0]!.body).toMatchObject({ model: 'gpt-5-mini', reasoning_effort: 'high', temperature: 0.3 });
     expect(startedParams(result)[0]).toMatchObject({ model: 'gpt-5-mini', reasoning_effort: 'high' });
     expect(result.llm).toEqual([{ provider: 'openai', model: 'gpt-5-mini', reasoningEffort: 'high', calls: 1 }]);
   });
@@ -74,8 +63,8 @@ describe('llm overrides, live', () => {
       llm: { provider: 'anthropic', model: 'claude-sonnet-4-5', reasoningEffort: 'medium' },
     });
     expect(result.error).toBeUndefined();
-    expect(openai.requests).toHaveLength(0);
-    const body = anthropic.requests[0]!.body;
+    expect(providers.openai.requests).toHaveLength(0);
+    const body = providers.anthropic.requests[0]!.body;
     expect(body.model).toBe('claude-sonnet-4-5');
     expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 12_288 });
     expect(body.max_tokens).toBe(12_288 + 300);
@@ -86,20 +75,20 @@ describe('llm overrides, live', () => {
 
   it('reports the provider chooseProvider picks from the model name when only the model is overridden', async () => {
     const result = await invoke(askBot, { input: 'Hi', env: env(), cwd: tempDir(), llm: { model: 'claude-haiku-4-5' } });
-    expect(anthropic.requests[0]!.body.thinking).toBeUndefined();
+    expect(providers.anthropic.requests[0]!.body.thinking).toBeUndefined();
     expect(result.llm).toEqual([{ provider: 'anthropic', model: 'claude-haiku-4-5', reasoningEffort: null, calls: 1 }]);
   });
 
   it('without overrides the params are the bot’s own, and result.llm still reports them', async () => {
     const result = await invoke(desk, { input: 'Hi', env: env(), cwd: tempDir() });
-    expect(openai.requests.map((request) => request.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
-    expect(openai.requests[0]!.body.reasoning_effort).toBeUndefined();
+    expect(providers.openai.requests.map((request) => request.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
+    expect(providers.openai.requests[0]!.body.reasoning_effort).toBeUndefined();
     expect(result.llm).toEqual([{ provider: 'openai', model: 'gpt-4o-mini', reasoningEffort: null, calls: 2 }]);
   });
 
   it('sub-agents get the model overrides too, counted in one entry with the parent’s calls', async () => {
     const result = await invoke(desk, { input: 'Hi', env: env(), cwd: tempDir(), llm: { model: 'gpt-4.1', reasoningEffort: 'low' } });
-    expect(openai.requests.map((request) => [request.body.model, request.body.reasoning_effort])).toEqual([
+    expect(providers.openai.requests.map((request) => [request.body.model, request.body.reasoning_effort])).toEqual([
       ['gpt-4.1', 'low'],
       ['gpt-4.1', 'low'],
     ]);
@@ -161,7 +150,7 @@ describe('llm overrides, checked before the run', () => {
     [{ temperature: 1 }, /unknown field\(s\) temperature/],
   ])('%j is a usage error', async (llm, message) => {
     await expect(invoke(askBot, { input: 'Hi', env: {}, cwd: tempDir(), llm: llm as never })).rejects.toThrow(message);
-    expect(openai.requests).toHaveLength(0);
+    expect(providers.openai.requests).toHaveLength(0);
   });
 });
 

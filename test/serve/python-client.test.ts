@@ -1,24 +1,12 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runProcess, type CliRun } from '../support/cli.js';
 import { call, demoPrompt, repoRoot, startTestServer } from './support.js';
 
 const client = join(repoRoot, 'fixtures/clients/rehearse_client.py');
 
-function python(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [client, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function python(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return runProcess('python3', [client, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
 }
 
 const secondPrompt = 'When will I get the money back?';

@@ -15,15 +15,12 @@ export interface CliRun {
 /** The runs of the test suite are recorded here, not in the developer's own .rehearse/state.sqlite. */
 const testStatePath = join(mkdtempSync(join(tmpdir(), 'rehearse-cli-state-')), 'state.sqlite');
 
-/**
- * Runs the built CLI as a child process with PATH and HOME only, plus `env`, so no developer setting
- * leaks in. `stdin` is written to the child's standard input.
- */
-export function rehearse(args: string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+/** Runs a program to its end, collecting its output; killed after 30 s so a hung child fails the test, not the run. */
+export function runProcess(command: string, args: string[], options: { env: Record<string, string>; cwd?: string; stdin?: string }): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? repoRoot,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), REHEARSE_STATE: testStatePath, ...options.env },
+      env: options.env,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (options.stdin !== undefined) child.stdin?.end(options.stdin);
@@ -39,4 +36,13 @@ export function rehearse(args: string[], options: { env?: Record<string, string>
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs the built CLI as a child process with PATH and HOME only, plus `env`, so no developer setting
+ * leaks in. `stdin` is written to the child's standard input.
+ */
+export function rehearse(args: string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), REHEARSE_STATE: testStatePath, ...options.env };
+  return runProcess(process.execPath, [bin, ...args], { ...options, env });
 }

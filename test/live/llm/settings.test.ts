@@ -1,23 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineBot, invoke, type LlmMessageParams } from '../../../src/index.js';
-import { startAnthropicServer, type FakeAnthropicServer } from '../../support/anthropic-server.js';
-import { startOpenAIServer, type FakeOpenAIServer } from '../../support/openai-server.js';
+import { useFakeProviders } from '../../support/providers.js';
 import { tempDir } from '../../support/temp.js';
 
-let openai: FakeOpenAIServer;
-let anthropic: FakeAnthropicServer;
-beforeEach(async () => {
-  openai = await startOpenAIServer();
-  anthropic = await startAnthropicServer();
-});
-afterEach(async () => {
-  await openai.close();
-  await anthropic.close();
-});
-
-const env = () => ({ OPENAI_BASE_URL: openai.url, ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'k' });
+const providers = useFakeProviders();
+const env = providers.env;
 
 function projectWith(config: unknown): string {
   const dir = tempDir();
@@ -36,16 +25,16 @@ describe('choosing the provider', () => {
   it('sends claude models to Anthropic and others to the OpenAI-compatible endpoint', async () => {
     await invoke(asking({ model: 'claude-haiku-4-5' }), { input: 'a', mode: 'live', env: env() });
     await invoke(asking({ model: 'gpt-4o-mini' }), { input: 'b', mode: 'live', env: env() });
-    expect(anthropic.requests.map((request) => request.body.model)).toEqual(['claude-haiku-4-5']);
-    expect(openai.requests.map((request) => request.body.model)).toEqual(['gpt-4o-mini']);
+    expect(providers.anthropic.requests.map((request) => request.body.model)).toEqual(['claude-haiku-4-5']);
+    expect(providers.openai.requests.map((request) => request.body.model)).toEqual(['gpt-4o-mini']);
   });
 
   it('follows the provider param, and model prefixes from llm.providers', async () => {
     await invoke(asking({ model: 'my-proxy-model', provider: 'anthropic' }), { input: 'a', mode: 'live', env: env() });
     const cwd = projectWith({ llm: { providers: { 'llama-': 'anthropic' } } });
     await invoke(asking({ model: 'llama-3.3-70b' }), { input: 'b', mode: 'live', env: env(), cwd });
-    expect(anthropic.requests.map((request) => request.body.model)).toEqual(['my-proxy-model', 'llama-3.3-70b']);
-    expect(openai.requests).toHaveLength(0);
+    expect(providers.anthropic.requests.map((request) => request.body.model)).toEqual(['my-proxy-model', 'llama-3.3-70b']);
+    expect(providers.openai.requests).toHaveLength(0);
   });
 
   it('refuses a provider it does not know, naming the ones it does', async () => {
@@ -57,7 +46,7 @@ describe('choosing the provider', () => {
 
 describe('prices', () => {
   it('prices a model from config prices, over the built-in table', async () => {
-    openai.enqueue({ kind: 'message', content: 'x', usage: { prompt_tokens: 1_000_000, completion_tokens: 500_000 } });
+    providers.openai.enqueue({ kind: 'message', content: 'x', usage: { prompt_tokens: 1_000_000, completion_tokens: 500_000 } });
     const cwd = projectWith({ prices: { 'house-model': { input: 2, output: 4 } } });
     const result = await invoke(asking({ model: 'house-model' }), { input: 'a', mode: 'live', env: env(), cwd });
     expect(result.costUsd).toBeCloseTo(2 + 2, 10);
@@ -81,17 +70,17 @@ describe('prices', () => {
 
 describe('timeouts and cancellation', () => {
   it('ends a hung request after llm.timeoutMs, without retrying when llm.retries is 0', async () => {
-    openai.reply(() => ({ kind: 'hang' }));
+    providers.openai.reply(() => ({ kind: 'hang' }));
     const cwd = projectWith({ llm: { timeoutMs: 200, retries: 0 } });
     const started = performance.now();
     const result = await invoke(asking({}), { input: 'a', mode: 'live', env: env(), cwd });
     expect(result.error?.code).toBe('PROVIDER_TIMEOUT');
     expect(performance.now() - started).toBeLessThan(5_000);
-    expect(openai.requests).toHaveLength(1);
+    expect(providers.openai.requests).toHaveLength(1);
   });
 
   it('cancels an in-flight request when the invocation times out', async () => {
-    openai.reply(() => ({ kind: 'hang' }));
+    providers.openai.reply(() => ({ kind: 'hang' }));
     const started = performance.now();
     const result = await invoke(asking({}), { input: 'a', mode: 'live', env: env(), timeoutMs: 300 });
     expect(result.error?.code).toBe('INVOCATION_TIMEOUT');
@@ -99,7 +88,7 @@ describe('timeouts and cancellation', () => {
   });
 
   it('cancels an in-flight request when the caller aborts', async () => {
-    anthropic.reply(() => ({ kind: 'hang' }));
+    providers.anthropic.reply(() => ({ kind: 'hang' }));
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user pressed stop')), 200);
     const result = await invoke(asking({ model: 'claude-haiku-4-5' }), { input: 'a', mode: 'live', env: env(), signal: controller.signal });
@@ -110,7 +99,7 @@ describe('timeouts and cancellation', () => {
 
 describe('bad answers', () => {
   it('names a 200 answer that is not JSON', async () => {
-    openai.enqueue({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: '<html>gateway</html>' });
+    providers.openai.enqueue({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: '<html>gateway</html>' });
     const result = await invoke(asking({}), { input: 'a', mode: 'live', env: env() });
     expect(result.error?.code).toBe('PROVIDER_ERROR');
     expect(result.error?.message).toContain('not JSON');
