@@ -1,9 +1,8 @@
 import type { LiveContext, LiveOutcome } from '../actions/types.js';
 import { parseServerSentEvents } from '../live/llm/sse.js';
-import { readStream } from '../live/llm/provider.js';
-import { callCost, transportSettings } from '../live/llm/run.js';
-import { postToProvider } from '../live/llm/transport.js';
-import { ProviderError } from '../errors.js';
+import { callCost } from '../live/llm/prices.js';
+import { postToProvider, transportSettings } from '../live/llm/transport.js';
+import { isRehearseError, ProviderError, ProviderStreamError } from '../errors.js';
 import { codecFor } from './index.js';
 import type { WireTarget } from './target.js';
 import type { WireApi, WireBody, WireResponse } from './types.js';
@@ -16,6 +15,7 @@ export interface StreamPassthrough {
 }
 
 function hintFor(api: WireApi, target: WireTarget) {
+  if (target.hintFor) return target.hintFor;
   return (status: number): string | undefined => {
     if (status === 401 || status === 403) return `Check the API key your SDK (or rehearse's environment, for an agent run as a command) sends to ${target.url.origin}.`;
     if (status === 404) return `Check the base URL and the model name of this ${api} call (${target.url.href}).`;
@@ -52,11 +52,23 @@ export async function forwardWire(api: WireApi, body: WireBody, target: WireTarg
   } else {
     const text = await readStream(provider, live, () => response.body.text());
     const parsed = parseAnswer(text);
+    if (parsed === undefined) throw new ProviderError(provider, response.statusCode, `the answer is not JSON: ${text.slice(0, 200)}`);
     if (!codec.isResponse(parsed)) throw new ProviderError(provider, response.statusCode, `the answer is not a ${api} response: ${text.slice(0, 200)}`);
     output = parsed;
   }
   const neutral = codec.toNeutral(output);
   return { output, usage: neutral.usage, costUsd: callCost(live, typeof body.model === 'string' ? body.model : neutral.model, neutral.model, neutral.usage) };
+}
+
+/** Reads a body; a connection dropped mid-way becomes a clear error (unless the invocation was cancelled). */
+async function readStream<T>(provider: string, live: LiveContext, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (live.signal.aborted) throw live.signal.reason ?? error;
+    if (isRehearseError(error)) throw error;
+    throw new ProviderStreamError(provider, (error as Error).message);
+  }
 }
 
 function parseAnswer(text: string): unknown {

@@ -1,4 +1,4 @@
-import type { ModelPrice, TokenUsage } from '../../actions/types.js';
+import type { LiveContext, ModelPrice, TokenUsage } from '../../actions/types.js';
 
 /** US dollars per million tokens. Prefix matches cover dated snapshots (gpt-4o-mini-2024-07-18). */
 export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
@@ -27,4 +27,12 @@ export function priceOf(model: string, prices: Readonly<Record<string, ModelPric
 
 export function costOf(price: ModelPrice, usage: TokenUsage): number {
   return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000;
+}
+
+/** What a call cost from the price table (the answering model's price, else the requested one's); an unknown model is $0, said once. */
+export function callCost(live: LiveContext, requestedModel: string, answeredModel: string, usage: TokenUsage): number {
+  const { prices } = live.settings;
+  const price = priceOf(answeredModel, prices) ?? priceOf(requestedModel, prices);
+  if (!price) live.warn(`No price known for model "${requestedModel}"; its calls count as $0. Add it to "prices" in rehearse.config.json.`);
+  return price ? costOf(price, usage) : 0;
 }

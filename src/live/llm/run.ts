@@ -1,31 +1,24 @@
-import type { LiveContext, LiveOutcome, TokenUsage } from '../../actions/types.js';
-import type { TransportSettings } from './transport.js';
+import type { LiveContext, LiveOutcome } from '../../actions/types.js';
 import type { LlmMessageOutput, LlmMessageParams } from '../../actions/llm-types.js';
-import { anthropicMessagesProvider } from './anthropic-messages.js';
-import { openAiChatProvider } from './openai-chat.js';
-import { costOf, priceOf } from './prices.js';
-import type { LlmProvider } from './provider.js';
-import { defaultRetryPolicy } from './retry.js';
+import { codecFor } from '../../wire/index.js';
+import { forwardWire } from '../../wire/forward.js';
+import { targetFromEnv } from '../../wire/target.js';
+import type { WireApi } from '../../wire/types.js';
+import { toMessagesRequest } from './anthropic-messages.js';
+import { toChatRequest } from './openai-chat.js';
 import { chooseProvider } from './select.js';
 
-const providers: Record<'openai' | 'anthropic', LlmProvider> = { openai: openAiChatProvider, anthropic: anthropicMessagesProvider };
-
-/** The live `llm.message`: the chosen provider, with retries and a timeout, priced from the table. */
+/**
+ * The live `llm.message`: the neutral params as the chosen provider's request, sent like an SDK
+ * call to the provider rehearse's environment names (retries, timeout, price), and its answer read
+ * back into the neutral shape by that API's codec.
+ */
 export async function runLlmMessage(params: LlmMessageParams, live: LiveContext): Promise<LiveOutcome<LlmMessageOutput>> {
-  const provider = providers[chooseProvider(params, live.settings.llm)];
-  const output = await provider.generate(params, live, transportSettings(live));
-  return { output, usage: output.usage, costUsd: callCost(live, params.model, output.model, output.usage) };
-}
-
-export function transportSettings(live: LiveContext): TransportSettings {
-  const { llm } = live.settings;
-  return { retry: { ...defaultRetryPolicy, retries: llm.retries }, timeoutMs: llm.timeoutMs };
-}
-
-/** What a call cost from the price table (the answering model's price, else the requested one's); an unknown model is $0, said once. */
-export function callCost(live: LiveContext, requestedModel: string, answeredModel: string, usage: TokenUsage): number {
-  const { prices } = live.settings;
-  const price = priceOf(answeredModel, prices) ?? priceOf(requestedModel, prices);
-  if (!price) live.warn(`No price known for model "${requestedModel}"; its calls count as $0. Add it to "prices" in rehearse.config.json.`);
-  return price ? costOf(price, usage) : 0;
+  const anthropic = chooseProvider(params, live.settings.llm) === 'anthropic';
+  const api: WireApi = anthropic ? 'anthropic.messages' : 'openai.chat';
+  const body = anthropic ? toMessagesRequest(params) : toChatRequest(params);
+  const outcome = await forwardWire(api, body, targetFromEnv(api, live.env), live);
+  const neutral = codecFor(api).toNeutral(outcome.output);
+  const output = { ...neutral, model: neutral.model || params.model };
+  return { output, usage: output.usage, ...(outcome.costUsd !== undefined && { costUsd: outcome.costUsd }) };
 }

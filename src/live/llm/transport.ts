@@ -2,7 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import type { LiveContext } from '../../actions/types.js';
 import { ProviderError, ProviderTimeoutError, ProviderUnreachableError } from '../../errors.js';
 import { agentFor } from '../http.js';
-import { parseRetryAfter, RetryableFailure, withRetries, type RetryPolicy } from './retry.js';
+import { defaultRetryPolicy, parseRetryAfter, RetryableFailure, withRetries, type RetryPolicy } from './retry.js';
 
 export interface ProviderCall {
   /** How errors name the provider: "OpenAI-compatible endpoint", "Anthropic". */
@@ -18,6 +18,12 @@ export interface TransportSettings {
   retry: RetryPolicy;
   /** Per attempt, until the whole answer (or stream) is read. */
   timeoutMs: number;
+}
+
+/** The invocation's retries and per-attempt timeout (config `llm`). */
+export function transportSettings(live: LiveContext): TransportSettings {
+  const { llm } = live.settings;
+  return { retry: { ...defaultRetryPolicy, retries: llm.retries }, timeoutMs: llm.timeoutMs };
 }
 
 /** The provider's own words from an error body, whatever shape it came in (OpenAI and Anthropic both nest `error.message`). */
