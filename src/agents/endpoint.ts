@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LiveContext } from '../actions/types.js';
+import { readBody } from '../serve/body.js';
+import { HttpError } from '../serve/http-error.js';
+import { sendJson } from '../serve/respond.js';
 import { exchangeWire, type SdkCaller } from '../sdk/exchange.js';
 import { wireApiOf } from '../wire/route.js';
 import { targetFromEnv } from '../wire/target.js';
@@ -23,22 +26,6 @@ export interface AgentEndpoint {
   /** For ANTHROPIC_BASE_URL: http://127.0.0.1:<port>/anthropic */
   anthropicBaseUrl: string;
   close(): Promise<void>;
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-}
-
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBodyBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function sendAnswer(response: ServerResponse, answer: Response): Promise<void> {
@@ -84,9 +71,12 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
       });
       return;
     }
-    const bodyText = await readBody(request);
-    if (bodyText === undefined) {
-      sendJson(response, 413, { error: { message: `The request body is over ${maxBodyBytes} bytes.`, type: 'invalid_request_error' } });
+    let bodyText: string;
+    try {
+      bodyText = (await readBody(request, maxBodyBytes)).toString('utf8');
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      sendJson(response, error.status, { error: { message: error.message, type: 'invalid_request_error' } }, error.headers);
       return;
     }
     const answer = await exchangeWire(caller, { api, bodyText, target: () => targetFromEnv(api, live.env, headers) });

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { sseFrame } from '../wire/pieces.js';
 
 /** A comment line every so often keeps proxies and load balancers from closing a quiet stream. */
 const heartbeatMs = 15_000;
@@ -25,7 +26,7 @@ export function openEventStream(res: ServerResponse, headers: Readonly<Record<st
   res.once('close', () => clearInterval(heartbeat));
   return {
     send(event, data) {
-      if (!res.writableEnded && !res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!res.writableEnded && !res.destroyed) res.write(sseFrame(data, event));
     },
     end() {
       clearInterval(heartbeat);
