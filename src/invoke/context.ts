@@ -39,7 +39,7 @@ const internals = new WeakMap<BotContext, ContextInternals>();
 
 export function contextInternals(context: BotContext): ContextInternals {
   const found = internals.get(context);
-  if (!found) throw new Error('This context was not made by rehearse.');
+  if (!found) throw new Error('This context was not made by rehearse: run the bot through invoke() (or the CLI), which gives it one.');
   return found;
 }
 
