@@ -141,6 +141,34 @@ export class CacheFileError extends RehearseError {
   }
 }
 
+/**
+ * The cache is busy: other processes held it past the wait rehearse allows (a long write, an
+ * integrity check of a large file). Nothing is wrong with the file; the operation can be run again.
+ */
+export class CacheBusyError extends RehearseError {
+  constructor(location: string, operation: string, waitedMs: number, options?: RehearseErrorOptions) {
+    super('CACHE_BUSY', `The cache ${location} is busy: ${operation} waited ${Math.round(waitedMs)} ms for other processes using it and gave up.`, {
+      hint:
+        options?.hint ??
+        'The file is fine: run it again. If it keeps happening, look for a long-running writer (an import, a verify of a large cache), or raise REHEARSE_CACHE_BUSY_TIMEOUT (milliseconds).',
+      cause: options?.cause,
+    });
+  }
+}
+
+/**
+ * A write to the cache failed (a full disk, an I/O error). The recording is not stored; the message
+ * says what is on disk now, so nobody deletes the file or its journal by mistake.
+ */
+export class CacheWriteError extends RehearseError {
+  constructor(location: string, problem: string, options?: RehearseErrorOptions) {
+    super('CACHE_WRITE_FAILED', `Could not write to the cache ${location}: ${problem}`, {
+      hint: options?.hint ?? 'Free some space (or fix the I/O problem) and run again: what was recorded before is intact.',
+      cause: options?.cause,
+    });
+  }
+}
+
 // ---- mocks --------------------------------------------------------------------------------------
 
 export class MissingMockError extends RehearseError {

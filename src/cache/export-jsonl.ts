@@ -1,18 +1,17 @@
 import type { Writable } from 'node:stream';
-import type { CacheReader, EntryRecord, ProgressListener } from './cache-file.js';
 import { jsonColumns } from './entry-check.js';
 import { canonicalJson } from './key.js';
+import type { CacheRow, EntryQuery, ProgressListener, RecordingStore } from './types.js';
 
 /**
  * The export format: JSON Lines, one entry a line, in a stable order (org, bot_id, action_type, key),
- * each line an object whose fields come in a fixed order: the key's fields, then the recording, then
- * any column this code does not know (alphabetically), so a pull request shows exactly which
- * recordings were added, changed or removed. The JSON columns (params, output, usage, deltas) are
- * written as JSON values, not strings. Every line carries its row back byte for byte on import:
+ * each line an object whose fields come in a fixed order: the key's fields, then the recording, so a
+ * pull request shows exactly which recordings were added, changed or removed. The JSON columns
+ * (params, output, usage, deltas) are written as JSON values, not strings. Every line carries its
+ * row back byte for byte on import:
  *
  * - a JSON column whose text would not come back the same from its value (params not in canonical
  *   form, the JSON text `null`, keys JSON.stringify would reorder) is written as `<column>_raw`: the text;
- * - a blob is written as `<column>_base64`;
  * - SQL NULL is JSON null.
  */
 export const exportFieldOrder = [
@@ -30,13 +29,8 @@ export const exportFieldOrder = [
   'cost_usd',
   'duration_ms',
   'created_at',
-] as const;
-
-/** The file's columns in export order. */
-export function exportColumns(columns: readonly string[]): string[] {
-  const known: readonly string[] = exportFieldOrder;
-  return [...known.filter((column) => columns.includes(column)), ...columns.filter((column) => !known.includes(column)).sort()];
-}
+  'redacted',
+] as const satisfies ReadonlyArray<keyof CacheRow>;
 
 /** How a JSON column's value is written back to text on import. */
 export function jsonText(column: string, value: unknown): string {
@@ -56,16 +50,14 @@ function exactValue(column: string, text: string): { value: unknown } | undefine
 }
 
 /** One row as its export line (without the newline). */
-export function exportLine(row: EntryRecord, columns: readonly string[]): string {
+export function exportLine(row: CacheRow): string {
   const line: Record<string, unknown> = {};
-  for (const column of columns) {
-    const value = row[column];
+  for (const column of exportFieldOrder) {
+    const value: unknown = row[column];
     if (typeof value === 'string' && jsonColumns.has(column)) {
       const exact = exactValue(column, value);
       if (exact) line[column] = exact.value;
       else line[`${column}_raw`] = value;
-    } else if (Buffer.isBuffer(value)) {
-      line[`${column}_base64`] = value.toString('base64');
     } else {
       line[column] = value === undefined ? null : value;
     }
@@ -90,37 +82,24 @@ async function push(out: Writable, chunk: string): Promise<void> {
   });
 }
 
-/** How many entries of the org an export writes. */
-export function countEntries(reader: CacheReader, org: string): number {
-  if (reader.columns.length === 0) return 0;
-  return reader.db.prepare<[string], { count: number }>('SELECT count(*) AS count FROM entries WHERE org = ?').get(org)!.count;
-}
-
 /**
- * Streams the org's entries to `out` as JSON Lines: the rows are iterated one at a time and written
+ * Streams the entries to `out` as JSON Lines: the rows are read a page at a time and written
  * in chunks of about 256 KB, so memory stays flat however large the cache. Returns how many were written.
  */
-export async function exportJsonl(reader: CacheReader, org: string, out: Writable, onProgress?: ProgressListener): Promise<number> {
-  if (reader.columns.length === 0) return 0;
-  const total = onProgress ? countEntries(reader, org) : undefined;
-  const columns = exportColumns(reader.columns);
-  const rows = reader.db.prepare<[string], EntryRecord>('SELECT * FROM entries WHERE org = ? ORDER BY org, bot_id, action_type, key').iterate(org);
+export async function exportJsonl(store: RecordingStore, query: EntryQuery, out: Writable, onProgress?: ProgressListener): Promise<number> {
+  const total = onProgress ? await store.count(query) : undefined;
   let written = 0;
   let chunk = '';
-  try {
-    for (const row of rows) {
-      chunk += `${exportLine(row, columns)}\n`;
-      written++;
-      if (chunk.length >= 256 * 1024) {
-        await push(out, chunk);
-        chunk = '';
-        onProgress?.(written, total);
-      }
+  for await (const row of store.rows(query)) {
+    chunk += `${exportLine(row)}\n`;
+    written++;
+    if (chunk.length >= 256 * 1024) {
+      await push(out, chunk);
+      chunk = '';
+      onProgress?.(written, total);
     }
-    if (chunk) await push(out, chunk);
-  } finally {
-    rows.return?.();
   }
+  if (chunk) await push(out, chunk);
   onProgress?.(written, total);
   return written;
 }

@@ -1,6 +1,7 @@
 import type { CacheEntryUsage } from '../state/cache-usage.js';
-import { quoted, type CacheReader } from './cache-file.js';
-import { jsonColumns } from './entry-check.js';
+import type { EntrySummary, RecordingStore } from './types.js';
+
+export type { EntrySummary };
 
 /** Which entries of an org a listing, clear or prune means. Every field narrows; none means all. */
 export interface EntryFilter {
@@ -12,20 +13,6 @@ export interface EntryFilter {
   unusedSince?: string;
   /** Entries whose bot_version is not their bot's current version (bots found through the config only). */
   stale?: boolean;
-}
-
-/** An entry without its large columns: what listings, stats and deletions need. */
-export interface EntrySummary {
-  key: string;
-  bot_id: string;
-  bot_version: string;
-  action_type: string;
-  occurrence: number;
-  status: string;
-  cost_usd: number;
-  created_at: string;
-  /** Bytes of its JSON columns (params, output, usage, deltas). */
-  bytes: number;
 }
 
 export interface ListedEntry extends EntrySummary {
@@ -55,36 +42,14 @@ export function hasFilter(filter: EntryFilter): boolean {
   );
 }
 
-/**
- * The org's entries without params and output, ordered by bot, action type, time recorded and key,
- * one at a time (the statement is iterated, not loaded whole). Bot and action type are filtered in SQL.
- */
-export function* entrySummaries(reader: CacheReader, org: string, filter: Pick<EntryFilter, 'botId' | 'actionType'> = {}): Generator<EntrySummary> {
-  if (reader.columns.length === 0) return;
-  const bytes = reader.columns
-    .filter((column) => jsonColumns.has(column))
-    .map((column) => `coalesce(length(CAST(${quoted(column)} AS BLOB)), 0)`)
-    .join(' + ');
-  const where = ['org = ?'];
-  const values: string[] = [org];
-  if (filter.botId !== undefined) (where.push('bot_id = ?'), values.push(filter.botId));
-  if (filter.actionType !== undefined) (where.push('action_type = ?'), values.push(filter.actionType));
-  yield* reader.db
-    .prepare<string[], EntrySummary>(
-      `SELECT key, bot_id, bot_version, action_type, occurrence, status, cost_usd, created_at, ${bytes || '0'} AS bytes
-       FROM entries WHERE ${where.join(' AND ')} ORDER BY bot_id, action_type, created_at, key`,
-    )
-    .iterate(...values);
-}
-
 /** The entries of an org that match the filter, with their usage (and, for `stale`, their bot's current version). */
-export function selectEntries(reader: CacheReader | undefined, org: string, filter: EntryFilter, context: SelectContext): Selection {
+export async function selectEntries(store: RecordingStore, org: string, filter: EntryFilter, context: SelectContext): Promise<Selection> {
   const selection: Selection = { entries: [], botsNotFound: new Map() };
-  if (!reader) return selection;
   if (filter.stale && !context.currentVersions) throw new Error('selectEntries: a stale filter needs the current versions of the bots');
   const olderThan = filter.olderThan === undefined ? undefined : Date.parse(filter.olderThan);
   const unusedSince = filter.unusedSince === undefined ? undefined : Date.parse(filter.unusedSince);
-  for (const summary of entrySummaries(reader, org, filter)) {
+  const query = { org, ...(filter.botId !== undefined && { botId: filter.botId }), ...(filter.actionType !== undefined && { actionType: filter.actionType }) };
+  for await (const summary of store.summaries(query)) {
     const created = Date.parse(summary.created_at);
     if (olderThan !== undefined && !(created < olderThan)) continue;
     const usage = context.usage.get(summary.key);

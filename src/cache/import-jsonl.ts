@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { openCacheReader, prepareCacheSchema, quoted, tableColumns, writeCacheFile, type EntryRecord } from './cache-file.js';
 import { describe, jsonColumns, keyOfValue, recomputeKey } from './entry-check.js';
 import { jsonText } from './export-jsonl.js';
+import { SqliteStore } from './sqlite/store.js';
+import { cacheColumns, type CacheRow, type RecordingStore } from './types.js';
 
 export const conflictPolicies = ['keep', 'replace', 'fail'] as const;
 /** What to do with an entry already in the cache whose fields differ from the export's. */
@@ -44,15 +44,15 @@ export interface ImportReport {
   conflictCount: number;
   /** Nothing was changed because of faults, or of conflicts under --on-conflict fail. */
   refused: boolean;
-  /** Whether the cache file was written (false when refused, for a dry run, or when nothing was new). */
+  /** Whether the cache was written (false when refused, for a dry run, or when nothing was new). */
   wrote: boolean;
   /** Whether the cache file was created. */
   created: boolean;
 }
 
 export interface ImportOptions {
-  /** The cache file: created when missing. */
-  path: string;
+  /** The cache: a file is created when missing. */
+  store: RecordingStore;
   /** The org the entries go to: every line must be of it. */
   org: string;
   policy: ConflictPolicy;
@@ -64,21 +64,21 @@ export interface ImportOptions {
   onProgress?: (entries: number) => void;
 }
 
-const lineColumn = '_import_line';
-const dispositionColumn = '_import_disposition';
+/** Rows read, checked and written at a time: one transaction each on the staging files. */
+const batchSize = 1000;
 
 /**
- * Merges a JSON Lines export (exportJsonl's format) into the cache, verifying every line's key
+ * Merges a JSON Lines export (exportJsonl's format) into the store, verifying every line's key
  * against the formula. All or nothing, without holding the export in memory:
  *
- * 1. the lines are streamed into a staging file (a temporary cache of the current schema, so its
- *    constraints and defaults apply), each checked as it arrives;
- * 2. the staged entries are compared with the cache (read only) in SQL: new, identical, or conflicting;
- * 3. only when no line is at fault (and, under `fail`, nothing conflicts) is the cache opened for
- *    writing, and the new entries copied in one transaction, written as a recording writes (WAL,
- *    checkpoint, back to a rollback journal).
+ * 1. the lines are checked as they arrive and staged in a scratch SQLite cache (a key repeated with
+ *    other fields is a fault);
+ * 2. the staged entries are compared with the store, a page at a time: new, identical or
+ *    conflicting; what is to be written is staged again;
+ * 3. only when no line is at fault (and, under `fail`, nothing conflicts) is the store written,
+ *    in one transaction.
  *
- * A refused import therefore leaves the cache byte for byte as it was, and never creates it.
+ * A refused import therefore leaves the store as it was, and never creates a cache file.
  */
 export async function importJsonl(lines: AsyncIterable<string>, options: ImportOptions): Promise<ImportReport> {
   const limit = options.reportLimit ?? 20;
@@ -96,62 +96,45 @@ export async function importJsonl(lines: AsyncIterable<string>, options: ImportO
     wrote: false,
     created: false,
   };
-  const targetExists = existsSync(options.path);
-  // Refuses a file that is not a rehearse cache before any work, and reads its columns.
-  const targetInfo = targetExists ? columnInfo(options.path) : [];
-
+  const { store, org } = options;
+  // Refuses a store that is not a rehearse cache before any work.
+  await store.check();
+  const existed = await store.exists();
   const scratch = mkdtempSync(join(tmpdir(), 'rehearse-import-'));
-  const stagePath = join(scratch, 'stage.sqlite');
-  let stage: Database.Database | undefined;
+  const staged = new SqliteStore(join(scratch, 'staged.sqlite'));
+  const toWrite = new SqliteStore(join(scratch, 'to-write.sqlite'));
   try {
-    prepareCacheSchema(stagePath);
-    stage = new Database(stagePath);
-    stage.pragma('journal_mode = OFF');
-    stage.pragma('synchronous = OFF');
-    // Columns the cache has beyond the current schema (a column this code does not know) are staged too.
-    const current = new Set(tableColumns(stage, 'main'));
-    for (const column of targetInfo.filter((info) => !current.has(info.name))) {
-      stage.exec(`ALTER TABLE entries ADD COLUMN ${quoted(column.name)} ${column.type}${column.dflt_value === null ? '' : ` DEFAULT ${column.dflt_value}`}`);
-    }
-    const columns = tableColumns(stage, 'main');
-    const defaults = columnDefaults(stage, 'main');
-    stage.exec(`ALTER TABLE entries ADD COLUMN ${lineColumn} INTEGER; ALTER TABLE entries ADD COLUMN ${dispositionColumn} TEXT NOT NULL DEFAULT 'add'`);
-
-    const fault = (line: number, key: unknown, problem: string, computedKey: string | null = null) => {
+    const fault: Fault = (line, key, problem, computedKey = null) => {
       report.faultCount++;
       if (report.faults.length < limit) report.faults.push({ line, key: typeof key === 'string' ? key : null, computedKey, problem });
     };
-    await stageLines(stage, lines, columns, defaults, options, report, fault);
+    const lineOf = await stageLines(staged, lines, options, report, fault);
     if (report.faultCount > 0) return { ...report, refused: true };
 
-    const targetColumns = targetExists ? attachedColumns(stage, options.path) : [];
-    if (targetColumns.length > 0) compareWithCache(stage, columns, targetColumns, defaults);
-    const counts = new Map(
-      stage
-        .prepare<[], { disposition: string; count: number }>(`SELECT ${dispositionColumn} AS disposition, count(*) AS count FROM entries GROUP BY 1`)
-        .all()
-        .map((row) => [row.disposition, row.count]),
-    );
-    const added = counts.get('add') ?? 0;
-    report.conflictCount = counts.get('conflict') ?? 0;
-    report.unchanged += counts.get('same') ?? 0;
-    report.conflicts = stage
-      .prepare<[number], ImportConflict>(
-        `SELECT ${lineColumn} AS line, key, bot_id AS botId, action_type AS actionType FROM entries WHERE ${dispositionColumn} = 'conflict' ORDER BY ${lineColumn} LIMIT ?`,
-      )
-      .all(limit);
-    if (report.conflictCount > 0 && options.policy === 'fail') return { ...report, refused: true };
-    report.added = added;
+    for await (const page of batches(staged.rows({ org }), batchSize)) {
+      const held = new Map((await store.rowsByKey(org, page.map((row) => row.key))).map((row) => [row.key, row]));
+      const writes: CacheRow[] = [];
+      for (const row of page) {
+        const current = held.get(row.key);
+        if (!current) (report.added++, writes.push(row));
+        else if (sameRow(current, row)) report.unchanged++;
+        else {
+          report.conflictCount++;
+          if (report.conflicts.length < limit) report.conflicts.push({ line: lineOf.get(row.key) ?? 0, key: row.key, botId: row.bot_id, actionType: row.action_type });
+          if (options.policy === 'replace') writes.push(row);
+        }
+      }
+      if (writes.length) await toWrite.importRows(once(writes), 'keep');
+    }
+    report.conflicts.sort((a, b) => a.line - b.line);
+    if (report.conflictCount > 0 && options.policy === 'fail') return { ...report, added: 0, refused: true };
     if (options.policy === 'replace') report.replaced = report.conflictCount;
     else report.kept = report.conflictCount;
-    stage.close();
-    stage = undefined;
 
-    if (options.dryRun || (targetExists && report.added + report.replaced === 0)) return report;
-    prepareCacheSchema(options.path);
-    report.created = !targetExists;
+    if (options.dryRun || report.added + report.replaced === 0) return report;
+    const written = await store.importRows(batches(toWrite.rows({ org }), batchSize), options.policy === 'replace' ? 'replace' : 'keep');
+    report.created = !existed;
     report.wrote = true;
-    const written = await copyStaged(options.path, stagePath, columns, options.policy);
     // Another process may have recorded one of the new keys meanwhile: its entry was kept.
     if (options.policy !== 'replace' && written < report.added) {
       report.kept += report.added - written;
@@ -159,109 +142,117 @@ export async function importJsonl(lines: AsyncIterable<string>, options: ImportO
     }
     return report;
   } finally {
-    stage?.close();
+    await staged.close();
+    await toWrite.close();
     rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-interface ColumnInfo {
-  name: string;
-  type: string;
-  dflt_value: string | null;
-}
-
-/** The cache's `entries` columns with their declared types and defaults (none for an empty file). */
-function columnInfo(path: string): ColumnInfo[] {
-  const reader = openCacheReader(path);
-  try {
-    return reader?.db.prepare<[], ColumnInfo>("SELECT name, type, dflt_value FROM pragma_table_info('entries')").all() ?? [];
-  } finally {
-    reader?.close();
   }
 }
 
 type Fault = (line: number, key: unknown, problem: string, computedKey?: string | null) => void;
 
-/** Streams the lines into the staging table, checking each; stops writing (not checking) at the first fault. */
-async function stageLines(
-  stage: Database.Database,
-  lines: AsyncIterable<string>,
-  columns: readonly string[],
-  defaults: ReadonlyMap<string, unknown>,
-  options: ImportOptions,
-  report: ImportReport,
-  fault: Fault,
-): Promise<void> {
-  const known = new Set(columns);
-  const inserts = new Map<string, Database.Statement>();
-  const staged = stage.prepare<[string, string], EntryRecord>('SELECT * FROM entries WHERE org = ? AND key = ?');
-  const firstLine = stage.prepare<[string, string], { line: number }>(`SELECT ${lineColumn} AS line FROM entries WHERE org = ? AND key = ?`);
-  let lineNumber = 0;
-  stage.exec('BEGIN');
-  try {
-    for await (const text of lines) {
-      lineNumber++;
-      if (text.trim() === '') continue;
-      report.entries++;
-      if (options.onProgress && report.entries % 1000 === 0) options.onProgress(report.entries);
-      const parsed = parseLine(text, known, lineNumber, fault);
-      if (!parsed) continue;
-      const { row } = parsed;
-      const key = row.get('key');
-      if (row.get('org') !== options.org) {
-        fault(lineNumber, key, `it is an entry of org ${describe(row.get('org'))}, and this import is into org "${options.org}" (--org)`);
-        continue;
-      }
-      if (typeof key !== 'string') {
-        fault(lineNumber, null, `its key is ${describe(key)}, not text`);
-        continue;
-      }
-      const fields = { bot_id: row.get('bot_id'), bot_version: row.get('bot_version'), action_type: row.get('action_type'), occurrence: row.get('occurrence') };
-      const check = parsed.params ? keyOfValue(fields, parsed.params.value) : recomputeKey({ ...fields, params: row.get('params') });
-      if (!check.ok) {
-        fault(lineNumber, key, check.problem);
-        continue;
-      }
-      if (check.computed !== key) {
-        fault(lineNumber, key, `its key does not match its fields: they hash to ${check.computed}`, check.computed);
-        continue;
-      }
-      if (report.faultCount > 0) continue; // refused already: check the rest, write nothing more
-      const given = [...row.keys()];
-      const signature = given.join('\u0000');
-      let insert = inserts.get(signature);
-      if (!insert) {
-        insert = stage.prepare(
-          `INSERT INTO entries (${[...given, lineColumn].map(quoted).join(', ')}) VALUES (${[...given, lineColumn].map(() => '?').join(', ')}) ON CONFLICT (org, key) DO NOTHING`,
-        );
-        inserts.set(signature, insert);
-      }
-      try {
-        if (insert.run(...row.values(), lineNumber).changes === 1) continue;
-      } catch (error) {
-        fault(lineNumber, key, `its fields do not fit the cache: ${(error as Error).message}`);
-        continue;
-      }
-      // The export holds this key twice: fine when both lines say the same.
-      if (sameEntry(staged.get(options.org, key)!, row, columns, defaults)) report.unchanged++;
-      else fault(lineNumber, key, `it repeats the key of line ${firstLine.get(options.org, key)!.line} with different fields`);
+/**
+ * Checks each line and stages its entry; after the first fault it goes on checking (every fault is
+ * counted) and stages nothing more. Returns the line each key was first given on (keys and numbers
+ * only, for the report; the entries themselves are on disk).
+ */
+async function stageLines(staged: SqliteStore, lines: AsyncIterable<string>, options: ImportOptions, report: ImportReport, fault: Fault): Promise<Map<string, number>> {
+  const lineOf = new Map<string, number>();
+  let batch = new Map<string, { row: CacheRow; line: number }>();
+  const flush = async () => {
+    if (batch.size === 0) return;
+    const earlier = new Map((await staged.rowsByKey(options.org, [...batch.keys()])).map((row) => [row.key, row]));
+    for (const [key, { row, line }] of batch) {
+      const first = earlier.get(key);
+      if (!first) continue;
+      batch.delete(key);
+      if (sameRow(first, row)) report.unchanged++;
+      else fault(line, key, `it repeats the key of line ${lineOf.get(key) ?? '?'} with different fields`);
     }
-    stage.exec('COMMIT');
-  } finally {
-    if (stage.inTransaction) stage.exec('ROLLBACK');
+    if (report.faultCount === 0) await staged.importRows(once([...batch.values()].map((item) => item.row)), 'keep');
+    batch = new Map();
+  };
+  let lineNumber = 0;
+  for await (const text of lines) {
+    lineNumber++;
+    if (text.trim() === '') continue;
+    report.entries++;
+    if (options.onProgress && report.entries % 1000 === 0) options.onProgress(report.entries);
+    const row = checkedRow(text, lineNumber, options.org, fault);
+    if (!row || report.faultCount > 0) continue; // refused already: check the rest, stage nothing more
+    const repeated = batch.get(row.key);
+    if (repeated) {
+      // The export holds this key twice: fine when both lines say the same.
+      if (sameRow(repeated.row, row)) report.unchanged++;
+      else fault(lineNumber, row.key, `it repeats the key of line ${repeated.line} with different fields`);
+      continue;
+    }
+    batch.set(row.key, { row, line: lineNumber });
+    if (!lineOf.has(row.key)) lineOf.set(row.key, lineNumber);
+    if (batch.size >= batchSize) await flush();
   }
+  await flush();
   options.onProgress?.(report.entries);
+  return lineOf;
 }
 
+/** A line as the row it holds, its key checked against its fields; undefined (and a fault) when it cannot be one. */
+function checkedRow(text: string, line: number, org: string, fault: Fault): CacheRow | undefined {
+  const parsed = parseLine(text, line, fault);
+  if (!parsed) return undefined;
+  const { row, params } = parsed;
+  if (row.org !== org) {
+    fault(line, row.key, `it is an entry of org ${describe(row.org)}, and this import is into org "${org}" (--org)`);
+    return undefined;
+  }
+  if (typeof row.key !== 'string') {
+    fault(line, null, `its key is ${describe(row.key)}, not text`);
+    return undefined;
+  }
+  const fields = { bot_id: row.bot_id, bot_version: row.bot_version, action_type: row.action_type, occurrence: row.occurrence };
+  const check = params ? keyOfValue(fields, params.value) : recomputeKey({ ...fields, params: row.params });
+  if (!check.ok) {
+    fault(line, row.key, check.problem);
+    return undefined;
+  }
+  if (check.computed !== row.key) {
+    fault(line, row.key, `its key does not match its fields: they hash to ${check.computed}`, check.computed);
+    return undefined;
+  }
+  const problem = columnProblem(row);
+  if (problem) {
+    fault(line, row.key, problem);
+    return undefined;
+  }
+  return row as unknown as CacheRow;
+}
+
+/** What a column holds that the cache cannot: a missing required field, or a value of the wrong kind. */
+function columnProblem(row: Record<string, unknown>): string | undefined {
+  for (const column of ['output', 'status', 'created_at'] as const) {
+    if (typeof row[column] !== 'string') return `its field "${column}" is ${describe(row[column])}; the column holds text`;
+  }
+  for (const column of ['cost_usd', 'duration_ms', 'redacted'] as const) {
+    if (typeof row[column] !== 'number') return `its field "${column}" is ${describe(row[column])}; the column holds a number`;
+  }
+  for (const column of ['usage', 'deltas'] as const) {
+    if (row[column] !== null && typeof row[column] !== 'string') return `its field "${column}" is ${describe(row[column])}; the column holds JSON or null`;
+  }
+  return undefined;
+}
+
+/** Defaults of the columns a line may leave out, as a new recording would have them. */
+const columnDefaults: Partial<Record<keyof CacheRow, unknown>> = { occurrence: 0, usage: null, cost_usd: 0, duration_ms: 0, deltas: null, redacted: 0 };
+const knownColumns: ReadonlySet<string> = new Set(cacheColumns);
+
 interface ParsedLine {
-  /** Column values ready to bind. */
-  row: Map<string, unknown>;
+  /** Column values, to check before they are a CacheRow. */
+  row: Record<string, unknown>;
   /** The params value, when the line gave params as JSON (not as params_raw text). */
   params: { value: unknown } | undefined;
 }
 
-/** A line as column values ready to bind, or undefined (and a fault) when it cannot be one. */
-function parseLine(text: string, known: ReadonlySet<string>, line: number, fault: Fault): ParsedLine | undefined {
+/** A line as column values, or undefined (and a fault) when it cannot be one. */
+function parseLine(text: string, line: number, fault: Fault): ParsedLine | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -274,116 +265,56 @@ function parseLine(text: string, known: ReadonlySet<string>, line: number, fault
     return undefined;
   }
   const fields = value as Record<string, unknown>;
-  const row = new Map<string, unknown>();
+  const row: Record<string, unknown> = { ...columnDefaults };
+  const given = new Set<string>();
   let params: ParsedLine['params'];
   for (const [field, raw] of Object.entries(fields)) {
     let column = field;
     let bound: unknown;
-    if (known.has(field)) {
+    if (knownColumns.has(field)) {
       if (jsonColumns.has(field)) {
         bound = raw === null ? null : jsonText(field, raw);
         if (field === 'params' && raw !== null) params = { value: raw };
-      }
-      else if (typeof raw === 'boolean') bound = raw ? 1 : 0;
+      } else if (typeof raw === 'boolean') bound = raw ? 1 : 0;
       else if (raw !== null && typeof raw === 'object') {
         fault(line, fields.key, `its field "${field}" is ${describe(raw)}; the column holds text or numbers`);
         return undefined;
       } else bound = raw;
-    } else if (field.endsWith('_raw') && jsonColumns.has((column = field.slice(0, -4))) && known.has(column)) {
+    } else if (field.endsWith('_raw') && jsonColumns.has((column = field.slice(0, -4)))) {
       if (typeof raw !== 'string') {
         fault(line, fields.key, `its field "${field}" is ${describe(raw)}, not the column's text`);
         return undefined;
       }
       bound = raw;
-    } else if (field.endsWith('_base64') && known.has((column = field.slice(0, -7)))) {
-      if (typeof raw !== 'string') {
-        fault(line, fields.key, `its field "${field}" is ${describe(raw)}, not base64 text`);
-        return undefined;
-      }
-      bound = Buffer.from(raw, 'base64');
     } else {
       fault(line, fields.key, `it has a field "${field}" that this cache has no column for (an export of a newer rehearse?)`);
       return undefined;
     }
-    if (row.has(column)) {
+    if (given.has(column)) {
       fault(line, fields.key, `it gives the column "${column}" twice`);
       return undefined;
     }
-    row.set(column, bound);
+    given.add(column);
+    row[column] = bound;
   }
   return { row, params };
 }
 
-/** Whether a stored row holds exactly these values, a column the line leaves out holding its default. */
-function sameEntry(stored: EntryRecord, row: ReadonlyMap<string, unknown>, columns: readonly string[], defaults: ReadonlyMap<string, unknown>): boolean {
-  return columns.every((column) => sameValue(stored[column], row.has(column) ? row.get(column) : defaults.get(column)));
+/** Whether two rows hold exactly the same values. */
+function sameRow(a: CacheRow, b: CacheRow): boolean {
+  return cacheColumns.every((column) => a[column] === b[column]);
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  return a === b || (a === null && b === undefined) || (a === undefined && b === null);
+/** An async iterable in arrays of at most `size`. */
+async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) (yield batch, (batch = []));
+  }
+  if (batch.length) yield batch;
 }
 
-/** Each column's default as a value (null where it has none), for comparing rows a line left columns out of. */
-function columnDefaults(db: Database.Database, schema: string): Map<string, unknown> {
-  const rows = db.prepare<[], { name: string; dflt_value: string | null }>(`SELECT name, dflt_value FROM pragma_table_info('entries', '${schema}')`).all();
-  return new Map(rows.map((row) => [row.name, row.dflt_value === null ? null : db.prepare<[], { value: unknown }>(`SELECT ${row.dflt_value} AS value`).get()!.value]));
-}
-
-/** Attaches the cache read-only in effect (only SELECTs run on it) and returns its columns; none when it has no entries table. */
-function attachedColumns(stage: Database.Database, path: string): string[] {
-  stage.prepare('ATTACH DATABASE ? AS target').run(path);
-  return tableColumns(stage, 'target');
-}
-
-/**
- * Marks each staged entry the cache already holds as `same` or `conflict`, column by column. A column
- * the cache's older schema lacks compares as the default it will read as once upgraded.
- */
-function compareWithCache(stage: Database.Database, columns: readonly string[], targetColumns: readonly string[], defaults: ReadonlyMap<string, unknown>): void {
-  const present = new Set(targetColumns);
-  const differs = columns
-    .filter((column) => column !== 'org' && column !== 'key')
-    .map((column) => {
-      const name = quoted(column);
-      return present.has(column) ? `s.${name} IS NOT t.${name}` : `s.${name} IS NOT ${sqlLiteral(defaults.get(column))}`;
-    })
-    .join(' OR ');
-  stage.exec(
-    `UPDATE main.entries AS s SET ${dispositionColumn} = CASE WHEN ${differs || '0'} THEN 'conflict' ELSE 'same' END
-     FROM target.entries AS t WHERE t.org = s.org AND t.key = s.key`,
-  );
-  stage.exec('DETACH DATABASE target');
-}
-
-function sqlLiteral(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number') return String(value);
-  return `'${String(value).replace(/'/g, "''")}'`;
-}
-
-/** Copies the staged new (and, under replace, conflicting) entries into the cache in one transaction; returns the rows written. */
-async function copyStaged(path: string, stagePath: string, columns: readonly string[], policy: ConflictPolicy): Promise<number> {
-  return writeCacheFile(path, (db) => {
-    db.prepare('ATTACH DATABASE ? AS stage').run(stagePath);
-    try {
-      const list = columns.map(quoted).join(', ');
-      const copy =
-        policy === 'replace'
-          ? db.prepare(
-              `INSERT INTO main.entries (${list}) SELECT ${list} FROM stage.entries WHERE ${dispositionColumn} IN ('add', 'conflict') ORDER BY ${lineColumn}
-               ON CONFLICT (org, key) DO UPDATE SET ${columns
-                 .filter((column) => column !== 'org' && column !== 'key')
-                 .map((column) => `${quoted(column)} = excluded.${quoted(column)}`)
-                 .join(', ')}`,
-            )
-          : db.prepare(
-              `INSERT INTO main.entries (${list}) SELECT ${list} FROM stage.entries WHERE ${dispositionColumn} = 'add' ORDER BY ${lineColumn}
-               ON CONFLICT (org, key) DO NOTHING`,
-            );
-      return db.transaction(() => copy.run().changes).immediate();
-    } finally {
-      db.exec('DETACH DATABASE stage');
-    }
-  });
+async function* once<T>(batch: readonly T[]): AsyncIterable<readonly T[]> {
+  yield batch;
 }

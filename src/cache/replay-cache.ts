@@ -3,7 +3,8 @@ import type { StreamDelta, TokenUsage } from '../actions/types.js';
 import { canonicalJson, hashKey, keyText, type KeyMaterial } from './key.js';
 import { diffParams, type ParamDifference } from './params-diff.js';
 import { Redactor } from './redact.js';
-import type { CacheBackend, CacheRow } from './types.js';
+import { recordOnce, type FlightResult } from './single-flight.js';
+import type { CacheRow, Claim, RecordingStore, StoredOutcome } from './types.js';
 
 export interface CacheHit {
   output: unknown;
@@ -43,14 +44,32 @@ function textDistance(before: unknown, after: unknown): number {
 /** How many recordings of one bot and action a strict miss compares against, newest first. */
 const nearestCandidates = 500;
 
+/** A stored outcome as a replay serves it; its JSON is parsed here, once it is known to be used. */
+export function hitOf(row: StoredOutcome): CacheHit {
+  return {
+    output: JSON.parse(row.output) as unknown,
+    usage: row.usage === null ? undefined : (JSON.parse(row.usage) as TokenUsage),
+    costUsd: row.cost_usd,
+    deltas: () => (row.deltas === null ? undefined : (JSON.parse(row.deltas) as StreamDelta[])),
+    recordedAt: row.created_at,
+  };
+}
+
+export interface RecordOptions {
+  /** Write over an entry of the same key (a refresh, an expired recording) instead of writing once. */
+  replace?: boolean;
+  /** The single-flight claim this recording releases. */
+  claim?: Claim;
+}
+
 /**
- * The replay flow over any backend, for one org: derive keys, serve hits, record outcomes, and
- * find the nearest recording when a key misses. The org is fixed at construction so no call can
- * forget it.
+ * The replay flow over any store, for one org: derive keys, serve hits, record outcomes (one live
+ * call per missing key), and find the nearest recording when a key misses. The org is fixed at
+ * construction so no call can forget it.
  */
 export class ReplayCache {
   constructor(
-    readonly backend: CacheBackend,
+    readonly store: RecordingStore,
     readonly org: string,
     readonly redactor: Redactor = new Redactor(),
   ) {}
@@ -67,20 +86,25 @@ export class ReplayCache {
     return { key: hashKey(text), redacted: true };
   }
 
-  find(key: string): CacheHit | undefined {
-    const row = this.backend.find(this.org, key);
-    if (!row || row.status !== 'success') return undefined;
-    return {
-      output: JSON.parse(row.output) as unknown,
-      usage: row.usage === null ? undefined : (JSON.parse(row.usage) as TokenUsage),
-      costUsd: row.cost_usd,
-      deltas: () => (row.deltas === null ? undefined : (JSON.parse(row.deltas) as StreamDelta[])),
-      recordedAt: row.created_at,
-    };
+  async find(key: string): Promise<CacheHit | undefined> {
+    const row = await this.store.find(this.org, key);
+    return row && row.status === 'success' ? hitOf(row) : undefined;
   }
 
-  /** Writes a recording; secrets in the output (and its stream pieces) are replaced before they reach the file. */
-  record(material: KeyMaterial, key: string, recording: Recording, paramsRedacted: boolean): { redacted: boolean } {
+  /**
+   * Runs `record` as the one recorder of a missing key, or waits for the recorder already under way
+   * (here or in another process) and gets what it stored.
+   */
+  recordOnce<T>(key: string, record: (claim: Claim) => Promise<{ stored: StoredOutcome; value: T }>, options: { leaseMs: number; signal: AbortSignal }): Promise<FlightResult<T>> {
+    return recordOnce(this.store, this.org, key, record, options);
+  }
+
+  /**
+   * Writes a recording; secrets in the output (and its stream pieces) are replaced before they reach
+   * the store. Write-once unless `replace`: resolves to what the store holds, which is the first
+   * recorder's answer when another recorded the key meanwhile.
+   */
+  async record(material: KeyMaterial, key: string, recording: Recording, paramsRedacted: boolean, options: RecordOptions = {}): Promise<{ redacted: boolean; stored: StoredOutcome }> {
     let output = JSON.stringify(recording.output) ?? 'null';
     let deltas = recording.deltas?.length ? JSON.stringify(recording.deltas) : null;
     let redacted = paramsRedacted;
@@ -92,7 +116,7 @@ export class ReplayCache {
       deltas = JSON.stringify(this.redactor.scrub(recording.deltas));
       redacted = true;
     }
-    this.backend.save({
+    const row: CacheRow = {
       org: this.org,
       key,
       bot_id: material.bot_id,
@@ -108,16 +132,21 @@ export class ReplayCache {
       created_at: new Date().toISOString(),
       deltas,
       redacted: redacted ? 1 : 0,
-    });
-    return { redacted };
+    };
+    if (options.replace) {
+      await this.store.replace(row);
+      return { redacted, stored: row };
+    }
+    const { stored } = await this.store.record(row, options.claim);
+    return { redacted, stored };
   }
 
   /** The recording of this bot and action whose params differ from these in the fewest places. */
-  nearest(botId: string, actionType: string, parameters: unknown): NearestEntry | undefined {
+  async nearest(botId: string, actionType: string, parameters: unknown): Promise<NearestEntry | undefined> {
     // Round-trip through canonical JSON so we compare what would be stored, not live objects.
     const current = JSON.parse(canonicalJson(parameters)) as unknown;
     let best: (NearestEntry & { distance: number }) | undefined;
-    for (const row of this.backend.list(this.org, { botId, actionType, limit: nearestCandidates })) {
+    for (const row of await this.store.recent(this.org, botId, actionType, nearestCandidates)) {
       const differences = diffParams(JSON.parse(row.params) as unknown, current);
       if (best && differences.length > best.differences.length) continue;
       // Among equally many differences, the closest values win: "charged three times" is nearer
@@ -126,9 +155,5 @@ export class ReplayCache {
       if (!best || differences.length < best.differences.length || distance < best.distance) best = { row, differences, distance };
     }
     return best && { row: best.row, differences: best.differences };
-  }
-
-  close(): void {
-    this.backend.close();
   }
 }

@@ -1,6 +1,5 @@
 import type { CacheEntryUsage } from '../state/cache-usage.js';
-import { cacheFileBytes, type CacheReader } from './cache-file.js';
-import { entrySummaries } from './filters.js';
+import type { RecordingStore } from './types.js';
 
 export interface StatsGroup {
   /** The bot id or action type; "total" for the sum. */
@@ -19,7 +18,7 @@ export interface StatsGroup {
 
 export interface CacheStats {
   exists: boolean;
-  /** The whole file on disk (every org). */
+  /** The whole store on disk (every org). */
   fileBytes: number;
   total: StatsGroup;
   byBot: StatsGroup[];
@@ -31,12 +30,13 @@ function group(name: string): StatsGroup {
 }
 
 /** Entries, bytes, hits, recorded cost and cost saved for one org, by bot and by action type; rows are streamed. */
-export function cacheStats(reader: CacheReader | undefined, path: string, org: string, usage: ReadonlyMap<string, CacheEntryUsage>): CacheStats {
+export async function cacheStats(store: RecordingStore, org: string, usage: ReadonlyMap<string, CacheEntryUsage>): Promise<CacheStats> {
   const total = group('total');
   const byBot = new Map<string, StatsGroup>();
   const byAction = new Map<string, StatsGroup>();
-  if (reader) {
-    for (const entry of entrySummaries(reader, org)) {
+  const exists = await store.exists();
+  if (exists) {
+    for await (const entry of store.summaries({ org })) {
       const hits = usage.get(entry.key)?.hits ?? 0;
       for (const [groups, name] of [
         [byBot, entry.bot_id],
@@ -50,7 +50,7 @@ export function cacheStats(reader: CacheReader | undefined, path: string, org: s
     }
   }
   const sorted = (groups: Map<string, StatsGroup>) => [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { exists: reader !== undefined, fileBytes: reader ? cacheFileBytes(path) : 0, total, byBot: sorted(byBot), byAction: sorted(byAction) };
+  return { exists, fileBytes: exists ? await store.size() : 0, total, byBot: sorted(byBot), byAction: sorted(byAction) };
 }
 
 function add(target: StatsGroup, bytes: number, hits: number, costUsd: number): void {

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { isRehearseError } from '../errors.js';
-import { cacheFileBytes, tableColumns, type EntryRecord, type ProgressListener } from './cache-file.js';
 import { describe, jsonColumns, recomputeKey } from './entry-check.js';
-import { SqliteCacheBackend } from './sqlite-backend.js';
+import type { CacheRow, EntryQuery, ProgressListener, RecordingStore } from './types.js';
 
 export type FaultKind =
   /** The file is missing, is not SQLite, or SQLite stopped reading it. */
@@ -53,17 +50,29 @@ export interface VerifyOptions {
   onProgress?: ProgressListener;
 }
 
+/** What the engine itself said, under rehearse's wording of it. */
+function engineMessage(error: unknown): string {
+  const cause = (error as Error).cause;
+  return cause instanceof Error ? cause.message : problemOf(error);
+}
+
+/** The message of what a store threw, as a fault says it. */
+function problemOf(error: unknown): string {
+  return isRehearseError(error) ? error.message : (error as Error).message;
+}
+
 /**
- * Checks a cache file: SQLite's integrity check over the whole file, the rehearse format, then every
- * entry's key recomputed from its own fields (and its JSON columns parsed). Never throws on a damaged
- * file: a file that is truncated, not SQLite or not a cache is a fault in the report. Read only.
+ * Checks a cache: the engine's integrity check over all of it, the rehearse format, then every
+ * entry's key recomputed from its own fields (and its JSON columns parsed). Never throws on a
+ * damaged cache: a file that is truncated, not SQLite or not a cache is a fault in the report.
+ * Writes nothing (but for rolling back a write a crash interrupted, as every open does).
  */
-export function verifyCache(path: string, options: VerifyOptions = {}): VerifyReport {
+export async function verifyCache(store: RecordingStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const limit = options.reportLimit ?? 20;
   const report: VerifyReport = {
-    path,
+    path: store.location,
     org: options.org,
-    fileBytes: existsSync(path) ? cacheFileBytes(path) : 0,
+    fileBytes: await store.size(),
     integrity: null,
     entriesChecked: 0,
     faultCount: 0,
@@ -75,66 +84,46 @@ export function verifyCache(path: string, options: VerifyOptions = {}): VerifyRe
     report.faultsByKind[item.kind] = (report.faultsByKind[item.kind] ?? 0) + 1;
     if (report.faults.length < limit) report.faults.push(item);
   };
-  if (!existsSync(path)) {
+  if (!(await store.exists())) {
     fault({ kind: 'unreadable', detail: 'the file does not exist' });
     return report;
   }
-  let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
+    report.integrity = await store.integrity(limit);
+    if (!(report.integrity.length === 1 && report.integrity[0] === 'ok')) {
+      for (const message of report.integrity) fault({ kind: 'integrity', detail: message });
+    }
   } catch (error) {
-    fault({ kind: 'unreadable', detail: `SQLite cannot open it: ${(error as Error).message}` });
+    fault({ kind: 'unreadable', detail: `SQLite cannot read it: ${engineMessage(error)}` });
     return report;
   }
   try {
-    try {
-      const rows = db.pragma(`integrity_check(${Math.max(1, limit)})`) as Array<{ integrity_check: string }>;
-      report.integrity = rows.map((row) => row.integrity_check);
-      if (!(report.integrity.length === 1 && report.integrity[0] === 'ok')) {
-        for (const message of report.integrity) fault({ kind: 'integrity', detail: message });
-      }
-    } catch (error) {
-      fault({ kind: 'unreadable', detail: `SQLite cannot read it: ${(error as Error).message}` });
-      return report;
-    }
-    try {
-      const backend = new SqliteCacheBackend(path);
-      try {
-        backend.check();
-      } finally {
-        backend.close();
-      }
-    } catch (error) {
-      fault({ kind: 'format', detail: isRehearseError(error) ? error.message : (error as Error).message });
-      return report;
-    }
-    if (tableColumns(db, 'main').length === 0) return report; // an empty file: a cache with nothing recorded yet
-    checkEntries(db, options, report, fault);
-  } finally {
-    db.close();
+    await store.check();
+  } catch (error) {
+    fault({ kind: isRehearseError(error) && error.code === 'CACHE_FILE_INVALID' && !(error.cause instanceof Error) ? 'format' : 'unreadable', detail: problemOf(error) });
+    return report;
   }
+  await checkEntries(store, options, report, fault);
   return report;
 }
 
-function checkEntries(db: Database.Database, options: VerifyOptions, report: VerifyReport, fault: (item: VerifyFault) => void): void {
-  const where = options.org === undefined ? '' : 'WHERE org = ?';
-  const values = options.org === undefined ? [] : [options.org];
+async function checkEntries(store: RecordingStore, options: VerifyOptions, report: VerifyReport, fault: (item: VerifyFault) => void): Promise<void> {
+  const query: EntryQuery = options.org === undefined ? {} : { org: options.org };
   let total: number | undefined;
   try {
-    total = options.onProgress ? db.prepare<unknown[], { count: number }>(`SELECT count(*) AS count FROM entries ${where}`).get(...values)!.count : undefined;
-    for (const row of db.prepare<unknown[], EntryRecord>(`SELECT * FROM entries ${where} ORDER BY org, key`).iterate(...values)) {
+    total = options.onProgress ? await store.count(query) : undefined;
+    for await (const row of store.rows(query)) {
       checkRow(row, fault);
       report.entriesChecked++;
       if (options.onProgress && report.entriesChecked % 1000 === 0) options.onProgress(report.entriesChecked, total);
     }
   } catch (error) {
-    fault({ kind: 'unreadable', detail: `reading the entries stopped after ${report.entriesChecked}: ${(error as Error).message}` });
+    fault({ kind: 'unreadable', detail: `reading the entries stopped after ${report.entriesChecked}: ${problemOf(error)}` });
   }
   options.onProgress?.(report.entriesChecked, total);
 }
 
-function checkRow(row: EntryRecord, fault: (item: VerifyFault) => void): void {
+function checkRow(row: CacheRow, fault: (item: VerifyFault) => void): void {
   const where = {
     org: String(row.org),
     key: String(row.key),
@@ -151,7 +140,7 @@ function checkRow(row: EntryRecord, fault: (item: VerifyFault) => void): void {
   }
   if (!check.canonical) fault({ kind: 'params-not-canonical', ...where, detail: 'params is not the canonical JSON of its value (what the key hashed)' });
   for (const column of jsonColumns) {
-    const value = row[column];
+    const value: unknown = row[column as keyof CacheRow];
     if (column === 'params' || value === null || value === undefined) continue;
     if (typeof value !== 'string') {
       fault({ kind: 'json-invalid', ...where, detail: `${column} is ${describe(value)}, not JSON text` });

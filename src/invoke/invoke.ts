@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { ReplayCache } from '../cache/replay-cache.js';
 import { Redactor } from '../cache/redact.js';
-import { SqliteCacheBackend } from '../cache/sqlite-backend.js';
+import { sharedStore } from '../cache/open.js';
 import { findBot } from '../bots/find.js';
 import { isBot, type Bot } from '../bots/types.js';
 import { botVersion } from '../bots/version.js';
@@ -97,7 +97,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
   const run: RunState = {
     live: resources.live,
-    cache: config.mode === 'replay' ? new ReplayCache(new SqliteCacheBackend(config.cachePath), config.org, new Redactor(config.cacheRedact)) : undefined,
+    cache: config.mode === 'replay' ? new ReplayCache(sharedStore(config.cachePath, env), config.org, new Redactor(config.cacheRedact)) : undefined,
     mocks,
     refresh: config.refresh,
     strict: config.strict,
@@ -134,7 +134,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   let failure: unknown;
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
-    run.cache?.backend.check();
+    await run.cache?.store.check();
     output = await Promise.race([Promise.resolve(bot.run(input, context)), untilAborted(controller.signal)]);
     // Calls the bot stopped listening to finish (and are recorded) before the cache closes; a
     // timeout or cancel still cuts them off.
@@ -145,7 +145,6 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', cancel);
-    run.cache?.close();
     await resources.close();
   }
 

@@ -1,4 +1,7 @@
 import type { KeyMaterial } from '../cache/key.js';
+import { hitOf, type CacheHit } from '../cache/replay-cache.js';
+import { defaultLeaseMs } from '../cache/single-flight.js';
+import type { Claim } from '../cache/types.js';
 import type { StreamDelta } from '../actions/types.js';
 import { performLive } from './live.js';
 import { replayStream } from './stream-replay.js';
@@ -57,39 +60,45 @@ export const replayMode: ModeStrategy = {
     // A recording older than maxAge is a miss: re-recorded, or in strict mode an error that says why.
     let expiredAt: string | undefined;
     if (!run.refresh) {
-      const hit = cache.find(key);
+      const hit = await cache.find(key);
       if (hit && run.maxAgeMs !== undefined && Date.now() - Date.parse(hit.recordedAt) > run.maxAgeMs) expiredAt = hit.recordedAt;
-      else if (hit) {
-        run.cacheHits.set(key, (run.cacheHits.get(key) ?? 0) + 1);
-        replayStream(call, hit.output, hit.deltas);
-        return { source: 'cache', output: hit.output, usage: hit.usage, costUsd: 0, cacheKey: key, savedCostUsd: hit.costUsd };
-      }
-      if (run.strict) throw strictMissError(cache, bot, definition.type, key, material.parameters, run, expiredAt);
+      else if (hit) return served(call, run, key, hit);
+      if (run.strict) throw await strictMissError(cache, bot, definition.type, key, material.parameters, run, expiredAt);
     }
 
-    const started = performance.now();
-    const deltas: StreamDelta[] = [];
-    const emitDelta = (delta: StreamDelta) => {
-      deltas.push(delta);
-      call.emitDelta(delta);
+    const recordLive = async (claim?: Claim) => {
+      const started = performance.now();
+      const deltas: StreamDelta[] = [];
+      const emitDelta = (delta: StreamDelta) => {
+        deltas.push(delta);
+        call.emitDelta(delta);
+      };
+      let live: ModeOutcome;
+      try {
+        live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
+      } catch (error) {
+        // A call that failed (or that an SDK gave up on and retries) was never an answer: its retry
+        // takes its place in the order, so a replay finds the retry where it was recorded.
+        if (run.occurrences.get(first.key) === occurrence + 1) run.occurrences.set(first.key, occurrence);
+        throw error;
+      }
+      // An action that ignored the signal may finish after its invocation timed out: record nothing of it.
+      if (run.live.signal.aborted) throw run.live.signal.reason;
+      const recording = { output: live.output, usage: live.usage, costUsd: live.costUsd, durationMs: Math.round(performance.now() - started), deltas };
+      const written = await cache.record(material, key, recording, redacted, { replace: run.refresh || expiredAt !== undefined, ...(claim && { claim }) });
+      return { stored: written.stored, value: { ...live, cacheKey: key, recorded: true, ...(written.redacted && { redacted: true }), ...(expiredAt && { expired: true }) } };
     };
-    let live: ModeOutcome;
-    try {
-      live = await performLive({ ...call, emitDelta }, run); // a live error propagates: nothing is recorded
-    } catch (error) {
-      // A call that failed (or that an SDK gave up on and retries) was never an answer: its retry
-      // takes its place in the order, so a replay finds the retry where it was recorded.
-      if (run.occurrences.get(first.key) === occurrence + 1) run.occurrences.set(first.key, occurrence);
-      throw error;
-    }
-    // An action that ignored the signal may finish after its invocation timed out: record nothing of it.
-    if (run.live.signal.aborted) throw run.live.signal.reason;
-    const written = cache.record(
-      material,
-      key,
-      { output: live.output, usage: live.usage, costUsd: live.costUsd, durationMs: Math.round(performance.now() - started), deltas },
-      redacted,
-    );
-    return { ...live, cacheKey: key, recorded: true, ...(written.redacted && { redacted: true }), ...(expiredAt && { expired: true }) };
+    // A refresh, or an expired recording, is written over on purpose: each caller makes its own call.
+    if (run.refresh || expiredAt) return (await recordLive()).value;
+    // One live call per missing key: a caller that finds another recording it waits and replays that.
+    const flight = await cache.recordOnce(key, recordLive, { leaseMs: defaultLeaseMs, signal: run.live.signal });
+    return flight.recorded ? flight.value : served(call, run, key, hitOf(flight.stored));
   },
 };
+
+/** A recording served as this call's answer (a hit, or what another recorder of the same key stored). */
+function served(call: ActionCall, run: RunState, key: string, hit: CacheHit): ModeOutcome {
+  run.cacheHits.set(key, (run.cacheHits.get(key) ?? 0) + 1);
+  replayStream(call, hit.output, hit.deltas);
+  return { source: 'cache', output: hit.output, usage: hit.usage, costUsd: 0, cacheKey: key, savedCostUsd: hit.costUsd };
+}

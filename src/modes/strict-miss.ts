@@ -6,7 +6,7 @@ import type { ActionBot, RunState } from './types.js';
 const shownDifferences = 6;
 
 /** The error of a strict miss: what was asked, how it differs from the nearest recording, and how to record it. */
-export function strictMissError(
+export async function strictMissError(
   cache: ReplayCache,
   bot: ActionBot,
   actionType: string,
@@ -14,7 +14,7 @@ export function strictMissError(
   parameters: unknown,
   run: RunState,
   expiredAt?: string,
-): StrictMissError {
+): Promise<StrictMissError> {
   const headline = expiredAt
     ? `Strict replay miss: the recording of this ${actionType} call by bot "${bot.id}" expired (recorded ${expiredAt}, older than cache.maxAge).`
     : `Strict replay miss: bot "${bot.id}" called ${actionType} with params that have no recording.`;
@@ -26,7 +26,7 @@ export function strictMissError(
     `  org:    ${cache.org}   cache: ${run.cacheLabel}`,
   ];
   // An expired recording is the nearest one there is: the params match, only its age does not.
-  const nearest = expiredAt ? undefined : cache.nearest(bot.id, actionType, parameters);
+  const nearest = expiredAt ? undefined : await cache.nearest(bot.id, actionType, parameters);
   if (expiredAt) {
     lines.push('Record it again, or raise cache.maxAge (--max-age) if it is still good.');
   } else if (!nearest) {

@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import stableStringify from 'fast-json-stable-stringify';
 import { replayKey } from '../../src/cache/key.js';
-import { SqliteCacheBackend } from '../../src/cache/sqlite-backend.js';
+import { writeRows } from '../support/cache-seed.js';
 import type { CacheRow } from '../../src/cache/types.js';
 
 const largest = Number(process.env.BENCH_ENTRIES ?? 100_000);
@@ -59,13 +59,11 @@ function row(index: number): CacheRow {
 }
 
 function seed(path: string, entries: number): void {
-  const backend = new SqliteCacheBackend(path);
-  backend.saveAll(
+  writeRows(path,
     (function* rows() {
       for (let index = 0; index < entries; index++) yield row(index);
     })(),
   );
-  backend.close();
 }
 
 interface Measure {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import stableStringify from 'fast-json-stable-stringify';
-import { SqliteCacheBackend } from '../../src/cache/sqlite-backend.js';
+import { writeRows } from '../support/cache-seed.js';
 import { defineBot, invoke, replayKey, type LlmMessageParams } from '../../src/index.js';
 
 const entries = Number(process.env.BENCH_ENTRIES ?? 100_000);
@@ -44,8 +44,7 @@ const dir = mkdtempSync(join(tmpdir(), 'rehearse-bench-'));
 const cachePath = join(dir, 'cache.sqlite');
 
 function seed(): void {
-  const backend = new SqliteCacheBackend(cachePath);
-  backend.saveAll(
+  writeRows(cachePath,
     (function* rows() {
       for (let index = 0; index < entries; index++) {
         const parameters = paramsFor(index);
@@ -70,7 +69,6 @@ function seed(): void {
       }
     })(),
   );
-  backend.close();
 }
 
 /** A random sample without repeats: a repeat would be a second occurrence, a different key. */

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import stableStringify from 'fast-json-stable-stringify';
-import { SqliteCacheBackend } from '../../src/cache/sqlite-backend.js';
+import { writeRows } from '../support/cache-seed.js';
 import { defineBot, invoke, replayKey, type LlmMessageParams, type StreamDelta } from '../../src/index.js';
 
 const deltaCount = 500;
@@ -23,9 +23,8 @@ const dir = mkdtempSync(join(tmpdir(), 'rehearse-stream-bench-'));
 const cachePath = join(dir, 'cache.sqlite');
 
 function seed(): void {
-  const backend = new SqliteCacheBackend(cachePath);
   const output = { content, tool_calls: [], stop_reason: 'end_turn', model: 'gpt-4o-mini', usage: { input_tokens: 10, output_tokens: 1000 } };
-  backend.save({
+  writeRows(cachePath, [{
     org: 'default',
     key: replayKey({ bot_id: bot.id, bot_updated_at: bot.version, action_type: 'llm.message', parameters: params, occurrence: 0 }),
     bot_id: bot.id,
@@ -41,8 +40,7 @@ function seed(): void {
     created_at: '2026-11-23T00:00:00.000Z',
     deltas: JSON.stringify(deltas),
     redacted: 0,
-  });
-  backend.close();
+  }]);
 }
 
 // Each call of an invocation after the first is a repeat (occurrence n), so one invocation = one call.

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheSchemaVersion } from '../../src/cache/sqlite-backend.js';
+import { cacheSchemaVersion } from '../../src/cache/sqlite/schema.js';
 import { defineBot, invoke, type InvokeOptions } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath, tempDir } from '../support/temp.js';

@@ -1,5 +1,9 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { canonicalJson, replayKey } from '../../src/cache/key.js';
-import { SqliteCacheBackend } from '../../src/cache/sqlite-backend.js';
+import Database from 'better-sqlite3';
+import { cacheSchemaVersion, schemaSql } from '../../src/cache/sqlite/schema.js';
+import { insertRow } from '../../src/cache/sqlite/statements.js';
 import type { CacheRow } from '../../src/cache/types.js';
 
 /** One entry to seed, every field defaulted; the key is computed by the formula, as a recording would. */
@@ -47,14 +51,28 @@ export function cacheRow(entry: SeedEntry): CacheRow {
   };
 }
 
-/** Writes the entries through the cache backend (as recordings are written) and returns their rows. */
+/**
+ * Writes rows into a cache file synchronously, in one transaction, with the store's own schema and
+ * insert statement (write-once: a key already there keeps its row). For seeding tests and benches.
+ */
+export function writeRows(path: string, rows: Iterable<CacheRow>): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.exec(schemaSql);
+    db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(String(cacheSchemaVersion));
+    const insert = db.prepare(insertRow);
+    db.transaction(() => {
+      for (const row of rows) insert.run(row);
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes the entries as recordings are written, and returns their rows. */
 export function seedCache(path: string, entries: readonly SeedEntry[]): CacheRow[] {
   const rows = entries.map(cacheRow);
-  const backend = new SqliteCacheBackend(path);
-  try {
-    backend.saveAll(rows);
-  } finally {
-    backend.close();
-  }
+  writeRows(path, rows);
   return rows;
 }

@@ -3,6 +3,8 @@ import type { Argv } from 'yargs';
 import { findBots } from '../../bots/find.js';
 import { botVersion } from '../../bots/version.js';
 import type { EntryFilter, ListedEntry, Selection } from '../../cache/filters.js';
+import { openStore } from '../../cache/open.js';
+import type { RecordingStore } from '../../cache/types.js';
 import { resolveConfig, type ResolvedConfig } from '../../config/resolve.js';
 import { isRehearseError, UsageError } from '../../errors.js';
 import { formatUsd } from '../../format/content.js';
@@ -47,6 +49,16 @@ export function cacheTarget(args: { cache?: string | undefined; state?: string |
     process.env,
   );
   return { config, cachePath: config.cachePath, statePath: args.state !== undefined ? resolve(config.cwd, args.state) : config.statePath, org: config.org };
+}
+
+/** Runs `work` with the command's cache store open, and closes it after. */
+export async function withStore<T>(target: CacheTarget, work: (store: RecordingStore) => Promise<T>): Promise<T> {
+  const store = openStore(target.cachePath);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** `--older-than` and `--unused-since`: a duration back from now or an ISO date, as ISO text. */

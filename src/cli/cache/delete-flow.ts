@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
-import { openCacheReader } from '../../cache/cache-file.js';
 import { hasFilter, selectEntries, type ListedEntry } from '../../cache/filters.js';
-import { deleteEntries } from '../../cache/maintenance.js';
 import { UsageError } from '../../errors.js';
 import { formatUsd } from '../../format/content.js';
 import { forgetCacheUsage } from '../../state/cache-usage.js';
@@ -22,6 +20,7 @@ import {
   filterOptions,
   formatBytes,
   type FilterArgs,
+  withStore,
 } from './common.js';
 import { canAsk, confirm } from './confirm.js';
 import { progressBar } from './progress.js';
@@ -82,16 +81,8 @@ export async function runDeletion(command: 'clear' | 'prune', args: DeletionArgs
       hint: 'To delete every entry of the org, use rehearse cache clear.',
     });
   }
-  const reader = openCacheReader(target.cachePath);
-  let selection;
-  try {
-    selection = selectEntries(reader, target.org, filter, {
-      usage: cacheUsage(target),
-      ...(filter.stale && { currentVersions: await currentBotVersions(target.config) }),
-    });
-  } finally {
-    reader?.close();
-  }
+  const currentVersions = filter.stale ? await currentBotVersions(target.config) : undefined;
+  const selection = await withStore(target, (store) => selectEntries(store, target.org, filter, { usage: cacheUsage(target), ...(currentVersions && { currentVersions }) }));
   const selected = selection.entries;
   const scope = `org ${target.org}${describeFilter(filter) ? `, ${describeFilter(filter)}` : ''}`;
   const json = args.format === 'json';
@@ -152,7 +143,7 @@ export async function runDeletion(command: 'clear' | 'prune', args: DeletionArgs
   const bar = progressBar('Deleting');
   let deleted: number;
   try {
-    deleted = await deleteEntries(target.cachePath, target.org, keys, (done, total) => bar.update(done, total));
+    deleted = await withStore(target, (store) => store.delete(target.org, keys, (done, total) => bar.update(done, total)));
   } finally {
     bar.finish();
   }

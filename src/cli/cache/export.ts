@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv } from 'yargs';
-import { openCacheReader } from '../../cache/cache-file.js';
+import { openStore } from '../../cache/open.js';
 import { exportJsonl } from '../../cache/export-jsonl.js';
 import { NotFoundError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
@@ -26,8 +26,8 @@ export function exportCommand(cli: Argv) {
         .example('$0 cache export | grep support-bot', 'Entries to stdout'),
     async (args) => {
       const target = cacheTarget(args);
-      const reader = openCacheReader(target.cachePath);
-      if (!reader) throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
+      const store = openStore(target.cachePath);
+      if (!(await store.exists())) throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
       // yargs hands `-` over as an empty string.
       const toStdout = args.file === '-' || args.file === '';
       const file = toStdout ? undefined : resolve(args.file);
@@ -37,7 +37,7 @@ export function exportCommand(cli: Argv) {
       const bar = progressBar('Exporting');
       let written: number;
       try {
-        written = await exportJsonl(reader, target.org, out, (done, total) => bar.update(done, total));
+        written = await exportJsonl(store, { org: target.org }, out, (done, total) => bar.update(done, total));
         if (partial && file) {
           out.end();
           await once(out, 'finish');
@@ -49,7 +49,7 @@ export function exportCommand(cli: Argv) {
         throw error;
       } finally {
         bar.finish();
-        reader.close();
+        await store.close();
       }
       if (!file) return;
       if (args.format === 'json') return writeJson({ org: target.org, cache: target.cachePath, file, entries: written });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Argv } from 'yargs';
 import { conflictPolicies, importJsonl, type ImportReport } from '../../cache/import-jsonl.js';
+import { openStore } from '../../cache/open.js';
 import { UsageError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { cacheOptions, cacheTarget, entries, shortKey } from './common.js';
@@ -71,15 +72,17 @@ export function importCommand(cli: Argv) {
       const lines = createInterface({ input, crlfDelay: Infinity });
       const bar = progressBar('Importing');
       let report: ImportReport;
+      const store = openStore(target.cachePath);
       try {
         report = await importJsonl(lines, {
-          path: target.cachePath,
+          store,
           org: target.org,
           policy: args.onConflict,
           dryRun: args.dryRun,
           onProgress: (done) => bar.update(done, undefined, size ? (input as ReadStream).bytesRead / size : undefined),
         });
       } finally {
+        await store.close();
         bar.finish();
         lines.close();
       }

@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { openCacheReader } from '../../cache/cache-file.js';
 import { selectEntries } from '../../cache/filters.js';
 import { writeJson, writeLines } from '../state-options.js';
 import {
@@ -15,6 +14,7 @@ import {
   entryFilter,
   entryJson,
   filterOptions,
+  withStore,
 } from './common.js';
 
 export function lsCommand(cli: Argv) {
@@ -29,9 +29,9 @@ export function lsCommand(cli: Argv) {
     async (args) => {
       const target = cacheTarget(args);
       const filter = entryFilter(args);
-      const reader = openCacheReader(target.cachePath);
-      try {
-        const selection = selectEntries(reader, target.org, filter, {
+      await withStore(target, async (store) => {
+        const exists = await store.exists();
+        const selection = await selectEntries(store, target.org, filter, {
           usage: cacheUsage(target),
           ...(filter.stale && { currentVersions: await currentBotVersions(target.config) }),
         });
@@ -47,7 +47,7 @@ export function lsCommand(cli: Argv) {
         }
         const scope = `org ${target.org}${describeFilter(filter) ? `, ${describeFilter(filter)}` : ''}`;
         const note = botsNotFoundNote(selection, target.config);
-        if (!reader) return writeLines([`No cache file at ${target.cachePath}: nothing recorded yet.`]);
+        if (!exists) return writeLines([`No cache file at ${target.cachePath}: nothing recorded yet.`]);
         if (selection.entries.length === 0) return writeLines([`No entries match (${scope}).`, ...note]);
         const more = selection.entries.length - shown.length;
         writeLines([
@@ -56,9 +56,7 @@ export function lsCommand(cli: Argv) {
           `${entries(selection.entries.length)} (${scope})${more > 0 ? `; ${more} not shown (--limit)` : ''}.`,
           ...note,
         ]);
-      } finally {
-        reader?.close();
-      }
+      });
     },
   );
 }

@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
-import { openCacheReader, type EntryRecord } from '../../cache/cache-file.js';
 import { jsonColumns } from '../../cache/entry-check.js';
-import { exportColumns, exportLine } from '../../cache/export-jsonl.js';
+import { exportFieldOrder, exportLine } from '../../cache/export-jsonl.js';
+import type { CacheRow } from '../../cache/types.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { formatMs, formatUsd } from '../../format/content.js';
 import type { CacheEntryUsage } from '../../state/cache-usage.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { shortTime, table } from '../table.js';
-import { cacheOptions, cacheTarget, cacheUsage } from './common.js';
+import { cacheOptions, cacheTarget, cacheUsage, withStore } from './common.js';
 
 /** How many matches an ambiguous prefix lists. */
 const listedMatches = 20;
@@ -25,7 +25,8 @@ function pretty(text: unknown): string {
 /** Columns the header already shows, or that get their own section. */
 const shownColumns = new Set(['org', 'key', 'bot_id', 'bot_version', 'action_type', 'occurrence', 'status', 'cost_usd', 'duration_ms', 'created_at', 'usage']);
 
-function showText(row: EntryRecord, columns: readonly string[], usage: CacheEntryUsage | undefined): string[] {
+function showText(row: CacheRow, usage: CacheEntryUsage | undefined): string[] {
+  const columns: readonly string[] = exportFieldOrder;
   const lines = [
     `Entry ${String(row.key)}`,
     `  org         ${String(row.org)}`,
@@ -37,10 +38,11 @@ function showText(row: EntryRecord, columns: readonly string[], usage: CacheEntr
     `  hits        ${usage ? `${usage.hits}, last ${shortTime(usage.lastUsedAt)} UTC (saved ${formatUsd(usage.hits * Number(row.cost_usd))})` : 'never replayed'}`,
   ];
   const others = columns.filter((column) => !shownColumns.has(column) && !jsonColumns.has(column));
-  for (const column of others) lines.push(`  ${column.padEnd(11)} ${Buffer.isBuffer(row[column]) ? `(${(row[column] as Buffer).length} bytes)` : String(row[column])}`);
+  const value = (column: string): unknown => row[column as keyof CacheRow];
+  for (const column of others) lines.push(`  ${column.padEnd(11)} ${String(value(column))}`);
   for (const column of columns.filter((name) => jsonColumns.has(name) && name !== 'usage')) {
-    if (row[column] === null || row[column] === undefined) continue;
-    lines.push('', column, pretty(row[column]));
+    if (value(column) === null || value(column) === undefined) continue;
+    lines.push('', column, pretty(value(column)));
   }
   return lines;
 }
@@ -63,19 +65,13 @@ export function showCommand(cli: Argv) {
       cacheOptions(command)
         .positional('key-prefix', { type: 'string', demandOption: true, describe: 'The key, or its first characters' })
         .example('$0 cache show edb199e4', 'The entry whose key starts so'),
-    (args) => {
+    async (args) => {
       const target = cacheTarget(args);
       const prefix = args.keyPrefix.trim().toLowerCase();
       if (!/^[0-9a-f]{1,64}$/.test(prefix)) throw new UsageError(`"${args.keyPrefix}" is not a key prefix: keys are 64 hexadecimal characters.`);
-      const reader = openCacheReader(target.cachePath);
-      if (!reader) throw new NotFoundError(`No cache file at ${target.cachePath}.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
-      try {
-        const matches =
-          reader.columns.length === 0
-            ? []
-            : reader.db
-                .prepare<[string, string, string, number], EntryRecord>('SELECT * FROM entries WHERE org = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?')
-                .all(target.org, prefix, `${prefix}g`, listedMatches + 1);
+      await withStore(target, async (store) => {
+        if (!(await store.exists())) throw new NotFoundError(`No cache file at ${target.cachePath}.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
+        const matches = await store.rowsWithKeyPrefix(target.org, prefix, listedMatches + 1);
         if (matches.length === 0) {
           throw new NotFoundError(`No entry of org ${target.org} has a key starting "${prefix}" (cache ${target.cachePath}).`, {
             hint: 'rehearse cache ls lists the entries of an org (--org to pick another).',
@@ -85,7 +81,7 @@ export function showCommand(cli: Argv) {
           const listed = matches.slice(0, listedMatches);
           const rows = table(
             [
-              { header: 'KEY', value: (row: EntryRecord) => String(row.key) },
+              { header: 'KEY', value: (row: CacheRow) => String(row.key) },
               { header: 'BOT', value: (row) => String(row.bot_id) },
               { header: 'ACTION', value: (row) => String(row.action_type) },
               { header: 'RECORDED (UTC)', value: (row) => shortTime(String(row.created_at)) },
@@ -99,15 +95,12 @@ export function showCommand(cli: Argv) {
           );
         }
         const row = matches[0]!;
-        const columns = exportColumns(reader.columns);
         const usage = cacheUsage(target).get(String(row.key));
         if (args.format === 'json') {
-          return writeJson({ ...(JSON.parse(exportLine(row, columns)) as object), hits: usage?.hits ?? 0, last_used_at: usage?.lastUsedAt ?? null });
+          return writeJson({ ...(JSON.parse(exportLine(row)) as object), hits: usage?.hits ?? 0, last_used_at: usage?.lastUsedAt ?? null });
         }
-        writeLines(showText(row, columns, usage));
-      } finally {
-        reader.close();
-      }
+        writeLines(showText(row, usage));
+      });
     },
   );
 }

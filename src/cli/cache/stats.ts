@@ -1,10 +1,9 @@
 import type { Argv } from 'yargs';
-import { openCacheReader } from '../../cache/cache-file.js';
 import { cacheStats, type StatsGroup } from '../../cache/stats.js';
 import { formatUsd } from '../../format/content.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { table } from '../table.js';
-import { cacheOptions, cacheTarget, cacheUsage, formatBytes } from './common.js';
+import { cacheOptions, cacheTarget, cacheUsage, formatBytes, withStore } from './common.js';
 
 function groupJson(group: StatsGroup) {
   return {
@@ -38,37 +37,32 @@ export function statsCommand(cli: Argv) {
     'stats',
     'Entries, size on disk, hits, recorded cost and cost saved, by bot and by action type',
     (command) => cacheOptions(command).example('$0 cache stats --org acme', "One org's recordings"),
-    (args) => {
+    async (args) => {
       const target = cacheTarget(args);
-      const reader = openCacheReader(target.cachePath);
-      try {
-        const stats = cacheStats(reader, target.cachePath, target.org, cacheUsage(target));
-        if (args.format === 'json') {
-          return writeJson({
-            org: target.org,
-            cache: target.cachePath,
-            exists: stats.exists,
-            file_bytes: stats.fileBytes,
-            ...groupJson(stats.total),
-            by_bot: stats.byBot.map((group) => ({ bot_id: group.name, ...groupJson(group) })),
-            by_action: stats.byAction.map((group) => ({ action_type: group.name, ...groupJson(group) })),
-          });
-        }
-        if (!stats.exists) return writeLines([`No cache file at ${target.cachePath}: nothing recorded yet.`]);
-        const { total } = stats;
-        const lines = [
-          `Cache ${target.cachePath} (org ${target.org})`,
-          `  file      ${formatBytes(stats.fileBytes)} on disk (every org)`,
-          `  entries   ${total.entries} (${formatBytes(total.bytes)} of params and outputs), ${total.used} replayed at least once`,
-          `  hits      ${total.hits}`,
-          `  recorded  ${formatUsd(total.costUsd)} (what recording them cost)`,
-          `  saved     ${formatUsd(total.savedCostUsd)} (hits x recorded cost)`,
-        ];
-        if (total.entries > 0) lines.push('', 'By bot', ...groupTable('BOT', stats.byBot, total), '', 'By action type', ...groupTable('ACTION', stats.byAction, total));
-        writeLines(lines);
-      } finally {
-        reader?.close();
+      const stats = await withStore(target, (store) => cacheStats(store, target.org, cacheUsage(target)));
+      if (args.format === 'json') {
+        return writeJson({
+          org: target.org,
+          cache: target.cachePath,
+          exists: stats.exists,
+          file_bytes: stats.fileBytes,
+          ...groupJson(stats.total),
+          by_bot: stats.byBot.map((group) => ({ bot_id: group.name, ...groupJson(group) })),
+          by_action: stats.byAction.map((group) => ({ action_type: group.name, ...groupJson(group) })),
+        });
       }
+      if (!stats.exists) return writeLines([`No cache file at ${target.cachePath}: nothing recorded yet.`]);
+      const { total } = stats;
+      const lines = [
+        `Cache ${target.cachePath} (org ${target.org})`,
+        `  file      ${formatBytes(stats.fileBytes)} on disk (every org)`,
+        `  entries   ${total.entries} (${formatBytes(total.bytes)} of params and outputs), ${total.used} replayed at least once`,
+        `  hits      ${total.hits}`,
+        `  recorded  ${formatUsd(total.costUsd)} (what recording them cost)`,
+        `  saved     ${formatUsd(total.savedCostUsd)} (hits x recorded cost)`,
+      ];
+      if (total.entries > 0) lines.push('', 'By bot', ...groupTable('BOT', stats.byBot, total), '', 'By action type', ...groupTable('ACTION', stats.byAction, total));
+      writeLines(lines);
     },
   );
 }

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { verifyCache, type VerifyReport } from '../../cache/verify.js';
 import { writeJson, writeLines } from '../state-options.js';
-import { cacheOptions, cacheTarget, formatBytes } from './common.js';
+import { cacheOptions, cacheTarget, formatBytes, withStore } from './common.js';
 import { progressBar } from './progress.js';
 
 function reportJson(report: VerifyReport) {
@@ -53,12 +53,12 @@ export function verifyCommand(cli: Argv) {
       cacheOptions(command)
         .option('all-orgs', { type: 'boolean', default: false, describe: 'Recompute the keys of every org, not only --org' })
         .example('$0 cache verify --all-orgs', 'What CI runs on a committed cache'),
-    (args) => {
+    async (args) => {
       const target = cacheTarget(args);
       const bar = progressBar('Verifying');
       let report: VerifyReport;
       try {
-        report = verifyCache(target.cachePath, { ...(!args.allOrgs && { org: target.org }), onProgress: (done, total) => bar.update(done, total) });
+        report = await withStore(target, (store) => verifyCache(store, { ...(!args.allOrgs && { org: target.org }), onProgress: (done, total) => bar.update(done, total) }));
       } finally {
         bar.finish();
       }
