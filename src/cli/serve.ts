@@ -3,6 +3,7 @@ import { parseRateLimit } from '../serve/rate-limit.js';
 import { startServer } from '../serve/server.js';
 import { parseByteSize } from '../serve/settings.js';
 import type { ServeOptions } from '../serve/types.js';
+import { closeSharedStores } from '../cache/open.js';
 
 interface ServeArguments {
   port?: number;
@@ -63,7 +64,8 @@ async function runServe(args: ServeArguments): Promise<void> {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       process.stderr.write('rehearse serve: closing\n');
-      void server.close().then(resolve);
+      // Then the cache stores the invocations shared are closed, after the writes under way.
+      void server.close().then(closeSharedStores).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
