@@ -78,6 +78,7 @@ export class ClaimBoard {
     const db = new Database(this.path);
     try {
       db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = OFF'); // claims only matter while their processes run: no fsync for them
       db.exec(schema);
     } catch (error) {
       db.close();

@@ -67,6 +67,7 @@ export class SqliteStore implements RecordingStore {
   }
 
   async check(): Promise<void> {
+    if (this.closed) throw this.closedError();
     const open = this.connection;
     // A long-lived store (rehearse serve, a test worker) notices a file replaced or removed underneath.
     if (open && statSync(this.path, { throwIfNoEntry: false })?.ino !== open.inode) this.disconnect();
@@ -163,7 +164,7 @@ export class SqliteStore implements RecordingStore {
   }
 
   importRows(batches: AsyncIterable<readonly CacheRow[]>, write: ImportWrite): Promise<number> {
-    if (this.closed) return Promise.reject(new Error(`The cache ${this.path} was closed; nothing more is written to it.`));
+    if (this.closed) return Promise.reject(this.closedError());
     return this.transaction(async (db) => {
       const insert = this.statement(db, write === 'replace' ? sql.upsertRow : sql.insertRow);
       let written = 0;
@@ -194,11 +195,11 @@ export class SqliteStore implements RecordingStore {
   }
 
   claim(org: string, key: string, leaseMs: number): Promise<ClaimResult> {
-    return this.claims.claim(org, key, leaseMs);
+    return this.closed ? Promise.reject(this.closedError()) : this.claims.claim(org, key, leaseMs);
   }
 
   renew(claim: Claim, leaseMs: number): Promise<boolean> {
-    return this.claims.renew(claim, leaseMs);
+    return this.closed ? Promise.reject(this.closedError()) : this.claims.renew(claim, leaseMs);
   }
 
   release(claim: Claim): Promise<void> {
@@ -210,6 +211,10 @@ export class SqliteStore implements RecordingStore {
     await this.writeTail.catch(() => undefined);
     this.disconnect();
     this.claims.close();
+  }
+
+  private closedError(): Error {
+    return new Error(`The cache ${this.path} was closed; nothing more is read from it or written to it.`);
   }
 
   private findStatement(connection: Connection): Database.Statement<[string, string], StoredOutcome> {
@@ -224,7 +229,6 @@ export class SqliteStore implements RecordingStore {
 
   private async connect(create: boolean): Promise<Connection | undefined> {
     if (this.connection) return this.connection;
-    if (this.closed) throw new Error(`The cache ${this.path} was closed.`);
     if (!this.connecting) {
       this.connecting = openConnection(this.path, create, this.busyTimeoutMs).finally(() => (this.connecting = undefined));
     }
@@ -242,10 +246,17 @@ export class SqliteStore implements RecordingStore {
 
   /** A read of the file: waits for this process's open transaction and for other processes' writes. */
   private async read<T>(operation: string, query: (db: Database.Database, connection: Connection) => T, whenEmpty: T): Promise<T> {
+    if (this.closed) throw this.closedError();
     const connection = await this.connect(false);
     if (!connection) return whenEmpty;
     while (this.transactionOpen) await this.transactionOpen;
-    return retryWhileBusy(() => guarded(this.path, () => (connection.shape.empty ? whenEmpty : query(connection.db, connection))), this.path, operation, this.busyTimeoutMs);
+    const attempt = () =>
+      guarded(this.path, () => {
+        // A file that had no tables when this connection looked may have had its first recording since.
+        if (connection.shape.empty) connection.shape = inspectFile(connection.db, this.path);
+        return connection.shape.empty ? whenEmpty : query(connection.db, connection);
+      });
+    return retryWhileBusy(attempt, this.path, operation, this.busyTimeoutMs);
   }
 
   /**
@@ -253,7 +264,7 @@ export class SqliteStore implements RecordingStore {
    * (each in a savepoint, so one that fails leaves the others), and each resolves once committed.
    */
   private write<T>(work: (db: Database.Database, connection: Connection) => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(`The cache ${this.path} was closed; nothing more is written to it.`));
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length > 1) return; // a transaction is already queued and will take this one
