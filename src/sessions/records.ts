@@ -1,7 +1,6 @@
-import type Database from 'better-sqlite3';
 import { checkOrg, modeNames } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
-import { migrate, openStateDatabase } from '../state/database.js';
+import { migrate, openStateDatabase, type StateDatabase, type StateStatement } from '../state/database.js';
 import { checkSessionId } from './ids.js';
 import { isoTime, limitValue, sinceBound } from './time.js';
 import type { InvocationRecord, RunFilter, RunStep } from './types.js';
@@ -63,11 +62,11 @@ interface ListArgs {
 const ambiguousShown = 10;
 
 class RunStatements {
-  readonly insert: Database.Statement<[RunRow]>;
-  readonly list: Database.Statement<[ListArgs], RunRow>;
-  readonly byPrefix: Database.Statement<[{ org: string; from: string; to: string; limit: number }], RunRow>;
+  readonly insert: StateStatement<[RunRow]>;
+  readonly list: StateStatement<[ListArgs], RunRow>;
+  readonly byPrefix: StateStatement<[{ org: string; from: string; to: string; limit: number }], RunRow>;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: StateDatabase) {
     migrate(db, 'runs', [schemaV1]);
     this.insert = db.prepare(
       `INSERT OR REPLACE INTO runs (org, id, session_id, bot_id, bot_version, mode, status, input_tokens, output_tokens, cost_usd, saved_cost_usd, duration_ms, error, started_at, steps)
@@ -82,7 +81,7 @@ class RunStatements {
   }
 }
 
-const prepared = new WeakMap<Database.Database, RunStatements>();
+const prepared = new WeakMap<StateDatabase, RunStatements>();
 
 /** The record statements on the state file's connection, prepared (and the table made) once per connection. */
 function statements(statePath: string): RunStatements {
@@ -124,7 +123,7 @@ function runRow(record: InvocationRecord): RunRow {
 }
 
 /** The state file's connection with the runs table in place (for reports that read it, such as usage). */
-export function openRunsDatabase(statePath: string): Database.Database {
+export function openRunsDatabase(statePath: string): StateDatabase {
   return statements(statePath).db;
 }
 

@@ -1,8 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
-import type Database from 'better-sqlite3';
 import type { LlmMessage } from '../actions/llm-types.js';
 import { checkOrg } from '../config/resolve.js';
-import { migrate, openStateDatabase } from '../state/database.js';
+import { migrate, openStateDatabase, type StateDatabase, type StateStatement } from '../state/database.js';
 import { checkSessionId, sessionSandboxDir } from './ids.js';
 import { isoTime, limitValue } from './time.js';
 import type { SessionDetail, SessionInfo, SessionMessage, SessionTurn } from './types.js';
@@ -49,15 +48,15 @@ const sessionColumns = `s.id, s.org, s.bot_id, s.created_at, s.updated_at, s.tur
   (SELECT m.content FROM session_messages AS m WHERE m.org = s.org AND m.session_id = s.id AND m.role = 'user' ORDER BY m.seq LIMIT 1) AS first_prompt`;
 
 class SessionStatements {
-  readonly messages: Database.Statement<[string, string], SessionMessage>;
-  readonly session: Database.Statement<[string, string], SessionRow>;
-  readonly list: Database.Statement<[{ org: string; bot: string | null; limit: number }], SessionRow>;
-  readonly startTurn: Database.Statement<[{ org: string; id: string; bot: string; at: string }], { turns: number }>;
-  readonly addMessage: Database.Statement<[string, string, number, 'user' | 'assistant', string, string]>;
-  readonly deleteMessages: Database.Statement<[string, string]>;
-  readonly deleteSession: Database.Statement<[string, string]>;
+  readonly messages: StateStatement<[string, string], SessionMessage>;
+  readonly session: StateStatement<[string, string], SessionRow>;
+  readonly list: StateStatement<[{ org: string; bot: string | null; limit: number }], SessionRow>;
+  readonly startTurn: StateStatement<[{ org: string; id: string; bot: string; at: string }], { turns: number }>;
+  readonly addMessage: StateStatement<[string, string, number, 'user' | 'assistant', string, string]>;
+  readonly deleteMessages: StateStatement<[string, string]>;
+  readonly deleteSession: StateStatement<[string, string]>;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: StateDatabase) {
     migrate(db, 'sessions', [schemaV1]);
     this.messages = db.prepare('SELECT turn, role, content, at FROM session_messages WHERE org = ? AND session_id = ? ORDER BY seq');
     this.session = db.prepare(`SELECT ${sessionColumns} FROM sessions AS s WHERE s.org = ? AND s.id = ?`);
@@ -77,7 +76,7 @@ class SessionStatements {
   }
 }
 
-const prepared = new WeakMap<Database.Database, SessionStatements>();
+const prepared = new WeakMap<StateDatabase, SessionStatements>();
 
 /** The session statements on the state file's connection, prepared once per connection. */
 function statements(statePath: string): SessionStatements {

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { StateDatabase, StateStatement } from '../state/database.js';
 import { checkOrg } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import { openRunsDatabase } from './records.js';
@@ -23,9 +23,9 @@ interface TotalsArgs {
 /** What a group's key is: the bot id, or the UTC day of `started_at` (ISO text, so its first 10 characters). */
 const keys: Record<UsageGroup, string> = { bot: 'bot_id', day: 'substr(started_at, 1, 10)' };
 
-const prepared = new WeakMap<Database.Database, Map<UsageGroup, Database.Statement<[TotalsArgs], TotalsRow>>>();
+const prepared = new WeakMap<StateDatabase, Map<UsageGroup, StateStatement<[TotalsArgs], TotalsRow>>>();
 
-function totalsStatement(db: Database.Database, groupBy: UsageGroup): Database.Statement<[TotalsArgs], TotalsRow> {
+function totalsStatement(db: StateDatabase, groupBy: UsageGroup): StateStatement<[TotalsArgs], TotalsRow> {
   let byGroup = prepared.get(db);
   if (!byGroup) prepared.set(db, (byGroup = new Map()));
   let statement = byGroup.get(groupBy);

@@ -12,6 +12,10 @@ import { StateFileError } from '../errors.js';
  * them through `migrate()`.
  */
 
+/** A connection to the state file, and its prepared statements: the features that own tables use these names, so better-sqlite3 stays behind this folder. */
+export type StateDatabase = Database.Database;
+export type StateStatement<Parameters extends unknown[] | object = unknown[], Result = unknown> = Database.Statement<Parameters, Result>;
+
 /** Marks a file as a rehearse state file, and holds each feature's schema version. */
 const markerTable = 'state_schema';
 

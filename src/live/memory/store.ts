@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3';
-import { migrate } from '../../state/database.js';
+import { migrate, type StateDatabase, type StateStatement } from '../../state/database.js';
 
 /** One document as stored: its id is unique within its org and namespace. */
 export interface MemoryDocument {
@@ -100,10 +99,10 @@ interface SearchArgs {
   namespaces: string;
 }
 
-const stores = new WeakMap<Database.Database, MemoryStore>();
+const stores = new WeakMap<StateDatabase, MemoryStore>();
 
 /** The memory store on an open state database (one per connection: its statements are prepared once). */
-export function memoryStore(db: Database.Database): MemoryStore {
+export function memoryStore(db: StateDatabase): MemoryStore {
   let store = stores.get(db);
   if (!store) {
     store = new MemoryStore(db);
@@ -113,15 +112,15 @@ export function memoryStore(db: Database.Database): MemoryStore {
 }
 
 export class MemoryStore {
-  private readonly upsert: Database.Statement;
-  private readonly deleteNamespace: Database.Statement<[string, string]>;
-  private readonly countNamespace: Database.Statement<[string, string], { count: number }>;
-  private readonly window: Database.Statement<[SearchArgs & { window: number }], HitRow>;
-  private readonly exhaustive: Database.Statement<[SearchArgs & { limit: number }], HitRow>;
-  private readonly datasetRow: Database.Statement<[string, string], DatasetRow>;
-  private readonly saveDatasetRow: Database.Statement;
+  private readonly upsert: StateStatement;
+  private readonly deleteNamespace: StateStatement<[string, string]>;
+  private readonly countNamespace: StateStatement<[string, string], { count: number }>;
+  private readonly window: StateStatement<[SearchArgs & { window: number }], HitRow>;
+  private readonly exhaustive: StateStatement<[SearchArgs & { limit: number }], HitRow>;
+  private readonly datasetRow: StateStatement<[string, string], DatasetRow>;
+  private readonly saveDatasetRow: StateStatement;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: StateDatabase) {
     migrate(db, 'memory', [schemaV1]);
     this.upsert = db.prepare(
       `INSERT INTO memory_documents (org, namespace, id, text, metadata, updated_at) VALUES (@org, @namespace, @id, @text, @metadata, @updated_at)
