@@ -35,14 +35,22 @@ export async function openConnection(path: string, create: boolean, busyTimeoutM
   try {
     // busy_timeout stays 0: SQLite would wait by sleeping in this thread; retryWhileBusy waits with timers.
     const shape = await retryWhileBusy(() => guarded(path, () => inspectFile(db, path)), path, 'opening it', busyTimeoutMs);
-    if (db.pragma('journal_mode', { simple: true }) === 'wal') {
-      await retryWhileBusy(() => guarded(path, () => db.pragma('journal_mode = DELETE')), path, 'finishing an interrupted write', busyTimeoutMs);
-    }
+    await leaveWalMode(db, path, busyTimeoutMs);
     return { db, shape, inode: statSync(path).ino };
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/**
+ * Turns a file found in WAL mode back into a single rollback-journal file, writing what its WAL
+ * holds into it. rehearse never puts the file in WAL mode; an older rehearse did while recording,
+ * and one that crashed left it so (with -wal and -shm beside it).
+ */
+export async function leaveWalMode(db: Database.Database, path: string, busyTimeoutMs: number): Promise<void> {
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') return;
+  await retryWhileBusy(() => guarded(path, () => db.pragma('journal_mode = DELETE')), path, 'finishing an interrupted write', busyTimeoutMs);
 }
 
 /** Runs a read of the file, turning SQLite's errors into what they mean for the cache (busy ones pass, to be waited on). */

@@ -13,7 +13,7 @@ import type {
 } from '../types.js';
 import { defaultBusyTimeoutMs, isBusy, retryWhileBusy } from './busy.js';
 import { ClaimBoard } from './claims.js';
-import { guarded, openConnection, type Connection } from './connection.js';
+import { guarded, leaveWalMode, openConnection, type Connection } from './connection.js';
 import { fileError, inspectFile, needsUpgrade, upgradeSchema } from './schema.js';
 import * as sql from './statements.js';
 import { writeError } from './write-error.js';
@@ -75,6 +75,7 @@ export class SqliteStore implements RecordingStore {
     if (!connection) return;
     while (this.transactionOpen) await this.transactionOpen;
     connection.shape = await retryWhileBusy(() => guarded(this.path, () => inspectFile(connection.db, this.path)), this.path, 'checking it', this.busyTimeoutMs);
+    await leaveWalMode(connection.db, this.path, this.busyTimeoutMs);
   }
 
   async exists(): Promise<boolean> {
@@ -279,6 +280,8 @@ export class SqliteStore implements RecordingStore {
             db.exec('RELEASE queued');
             return { ok: true as const, value };
           } catch (error) {
+            // A full disk or an I/O error rolls the whole transaction back: every write of the batch fails with it.
+            if (!db.inTransaction) throw error;
             db.exec('ROLLBACK TO queued; RELEASE queued');
             return { ok: false as const, error: writeError(this.path, error) };
           }
