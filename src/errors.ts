@@ -141,6 +141,37 @@ export class CacheFileError extends RehearseError {
   }
 }
 
+/** A cache on a server cannot be used: its schema is newer, or the tables are missing and cannot be created. */
+export class CacheStoreError extends RehearseError {
+  constructor(location: string, problem: string, options?: RehearseErrorOptions) {
+    super('CACHE_STORE_INVALID', `Cannot use the cache ${location}: ${problem}`, { hint: options?.hint, cause: options?.cause });
+  }
+}
+
+/** The cache's server did not answer: down, unreachable, or refusing the login. The location never carries a password. */
+export class CacheUnreachableError extends RehearseError {
+  constructor(server: string, location: string, problem: string, options?: RehearseErrorOptions) {
+    super('CACHE_UNREACHABLE', `Cannot reach the cache at ${server} (${location}): ${problem}`, {
+      hint:
+        options?.hint ??
+        'Check that PostgreSQL runs and that the URL (REHEARSE_CACHE_URL, cache.url or --cache) names the right host, port, database, user and password. To replay offline, pull the recordings into a file first: rehearse cache pull.',
+      cause: options?.cause,
+    });
+  }
+}
+
+/** A miss that would record, under a role that may only read the cache (CI's replay-only role). Raised before any live call. */
+export class CacheReadOnlyError extends RehearseError {
+  readonly key: string;
+
+  constructor(location: string, botId: string, actionType: string, key: string) {
+    super('CACHE_READ_ONLY', `No recording of this ${actionType} call by bot "${botId}" (key ${key}), and the cache ${location} may only be read here, so it cannot be recorded. Nothing was called live.`, {
+      hint: 'Record it with a role that may write the cache (a developer\'s recorder role), or run strict (REHEARSE_STRICT=1) to see how the call differs from what was recorded.',
+    });
+    this.key = key;
+  }
+}
+
 /**
  * The cache is busy: other processes held it past the wait rehearse allows (a long write, an
  * integrity check of a large file). Nothing is wrong with the file; the operation can be run again.

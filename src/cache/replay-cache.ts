@@ -86,7 +86,14 @@ export class ReplayCache {
     return { key: hashKey(text), redacted: true };
   }
 
-  async find(key: string): Promise<CacheHit | undefined> {
+  /** The bot versions whose lookups the store was readied for. */
+  private readonly prepared = new Set<string>();
+
+  async find(key: string, botId: string, botVersion: string): Promise<CacheHit | undefined> {
+    if (this.store.prepareFor && !this.prepared.has(`${botId}\u0000${botVersion}`)) {
+      this.prepared.add(`${botId}\u0000${botVersion}`);
+      await this.store.prepareFor(this.org, botId, botVersion);
+    }
     const row = await this.store.find(this.org, key);
     return row && row.status === 'success' ? hitOf(row) : undefined;
   }

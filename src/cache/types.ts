@@ -102,6 +102,13 @@ export interface RecordingStore {
   check(): Promise<void>;
   /** Whether the store holds a cache yet (a file that exists; a database with the table). */
   exists(): Promise<boolean>;
+  /** Whether recordings may be written here: false for a replay-only role, so a miss fails before its live call. */
+  writable(): Promise<boolean>;
+  /**
+   * Optional: readies lookups of one bot version before an invocation's calls (a network store
+   * loads its recordings in one round trip instead of one per call).
+   */
+  prepareFor?(org: string, botId: string, botVersion: string): Promise<void>;
   find(org: string, key: string): Promise<StoredOutcome | undefined>;
   /** Whole rows of these keys of one org; keys it does not hold are left out. */
   rowsByKey(org: string, keys: readonly string[]): Promise<CacheRow[]>;

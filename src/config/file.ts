@@ -30,6 +30,11 @@ const configFile = z.strictObject({
   cache: z
     .strictObject({
       path: z.string().min(1).optional(),
+      /** A PostgreSQL team store (postgres://user@host:port/db); its password belongs in REHEARSE_CACHE_URL or PGPASSWORD, not here. */
+      url: z
+        .string()
+        .regex(/^postgres(?:ql)?:\/\//i, 'cache.url must be a postgres:// URL (the file is cache.path)')
+        .optional(),
       /** Action types replay mode caches; the default is each type's own policy (llm.message only). */
       actions: z.array(z.string().min(1)).optional(),
       /** Params paths dropped before hashing, e.g. "metadata.request_id". */
@@ -106,7 +111,7 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'Known settings: bots (globs), agents (commands), mode, org, cache.path, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
+      hint: 'Known settings: bots (globs), agents (commands), mode, org, cache.path, cache.url, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
     });
   }
   return { root: resolve(file, '..'), file, config: checked.data };

@@ -37,7 +37,12 @@ export interface ResolvedConfig {
   refresh: boolean;
   strict: boolean;
   org: string;
+  /** The cache file (cache.path, REHEARSE_CACHE, --cache): the committed one, read before a team store. */
   cachePath: string;
+  /** A PostgreSQL team store (cache.url, REHEARSE_CACHE_URL, or --cache postgres://...); recordings go there. */
+  cacheUrl: string | undefined;
+  /** Whether the file is used: not when --cache (or REHEARSE_CACHE) names a server only. */
+  cacheFile: boolean;
   /** Types replay mode caches; undefined means each type's own default. */
   cachedActions: ReadonlySet<string> | undefined;
   cacheIgnore: readonly string[];
@@ -75,6 +80,28 @@ export function checkOrg(org: string): string {
   return org;
 }
 
+const isServerUrl = (location: string) => /^postgres(?:ql)?:\/\//i.test(location);
+
+/**
+ * Where recordings are. A location given to this call (--cache) or by REHEARSE_CACHE is used alone:
+ * a path is that file, a postgres:// URL that server. Otherwise the file of cache.path and, when
+ * REHEARSE_CACHE_URL or cache.url names one, a team server behind it.
+ */
+function cacheLocation(
+  given: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  config: { path?: string | undefined; url?: string | undefined } | undefined,
+  cwd: string,
+  root: string,
+): Pick<ResolvedConfig, 'cachePath' | 'cacheUrl' | 'cacheFile'> {
+  const defaultFile = resolve(root, config?.path ?? defaultCachePath);
+  const alone = given || env.REHEARSE_CACHE || undefined;
+  if (alone !== undefined) {
+    return isServerUrl(alone) ? { cachePath: defaultFile, cacheUrl: alone, cacheFile: false } : { cachePath: resolve(cwd, alone), cacheUrl: undefined, cacheFile: true };
+  }
+  return { cachePath: defaultFile, cacheUrl: env.REHEARSE_CACHE_URL || config?.url || undefined, cacheFile: true };
+}
+
 /** Call options > REHEARSE_* environment variables > rehearse.config.json > defaults. */
 export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record<string, string | undefined>>): ResolvedConfig {
   const cwd = resolve(overrides.cwd ?? process.cwd());
@@ -83,11 +110,7 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
   const mode = overrides.mode ?? envMode ?? config.mode ?? 'live';
   parseMode(mode, 'mode');
   const maxAge = overrides.maxAge ?? (env.REHEARSE_MAX_AGE || undefined) ?? config.cache?.maxAge;
-  const cachePath = overrides.cachePath
-    ? resolve(cwd, overrides.cachePath)
-    : env.REHEARSE_CACHE
-      ? resolve(cwd, env.REHEARSE_CACHE)
-      : resolve(root, config.cache?.path ?? defaultCachePath);
+  const cache = cacheLocation(overrides.cachePath, env, config.cache, cwd, root);
   return {
     cwd,
     root,
@@ -96,7 +119,7 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     refresh: overrides.refresh ?? parseFlag(env.REHEARSE_REFRESH, 'REHEARSE_REFRESH') ?? false,
     strict: overrides.strict ?? parseFlag(env.REHEARSE_STRICT, 'REHEARSE_STRICT') ?? false,
     org: checkOrg(overrides.org ?? (env.REHEARSE_ORG || undefined) ?? config.org ?? defaultOrg),
-    cachePath,
+    ...cache,
     cachedActions: config.cache?.actions ? new Set(config.cache.actions) : undefined,
     cacheIgnore: config.cache?.ignore ?? [],
     cacheMaxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, overrides.maxAge !== undefined ? 'maxAge' : env.REHEARSE_MAX_AGE ? 'REHEARSE_MAX_AGE' : 'cache.maxAge'),

@@ -95,9 +95,10 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const botPath = bot.key;
   const llmReport = new LlmReport(config.llm);
   const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
+  const cache = config.mode === 'replay' ? new ReplayCache(sharedStore(config, env), config.org, new Redactor(config.cacheRedact)) : undefined;
   const run: RunState = {
     live: resources.live,
-    cache: config.mode === 'replay' ? new ReplayCache(sharedStore(config.cachePath, env), config.org, new Redactor(config.cacheRedact)) : undefined,
+    cache,
     mocks,
     refresh: config.refresh,
     strict: config.strict,
@@ -106,7 +107,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     occurrences: new Map(),
     cacheHits: new Map(),
     maxAgeMs: config.cacheMaxAgeMs,
-    cacheLabel: relative(config.cwd, config.cachePath) || config.cachePath,
+    cacheLabel: config.cacheUrl === undefined ? relative(config.cwd, config.cachePath) || config.cachePath : (cache?.store.location ?? ''),
     recordCommand: () => recordCommand(bot.key, input, config, options.sessionId, perRun.recordWords),
     prepareParams: llmParamsHook(perRun.overrides, botPath, llmReport),
   };

@@ -5,6 +5,7 @@ import { appendSessionTurn, checkSessionId, loadSessionHistory, recordInvocation
 import type { InvocationRecord } from '../sessions/index.js';
 import { recordCacheHits } from '../state/cache-usage.js';
 import type { ActionCompletedEvent, RehearseEvent } from './events.js';
+import { cacheIdentity } from '../cache/open.js';
 
 export interface OpenedSession {
   sessionId: string;
@@ -56,7 +57,7 @@ export function saveInvocation(config: ResolvedConfig, finished: FinishedInvocat
           ...(event.saved_cost_usd !== undefined && { saved_cost_usd: event.saved_cost_usd }),
         })),
     });
-    recordCacheHits(config.statePath, config.cachePath, config.org, cacheHits);
+    recordCacheHits(config.statePath, cacheIdentity(config), config.org, cacheHits);
     if (record.status === 'completed') {
       appendSessionTurn(config.statePath, { org: config.org, sessionId: record.sessionId, botId: record.botId, user: prompt || null, assistant: answer });
     }

@@ -2,6 +2,7 @@ import type { KeyMaterial } from '../cache/key.js';
 import { hitOf, type CacheHit } from '../cache/replay-cache.js';
 import { defaultLeaseMs } from '../cache/single-flight.js';
 import type { Claim } from '../cache/types.js';
+import { CacheReadOnlyError } from '../errors.js';
 import type { StreamDelta } from '../actions/types.js';
 import { performLive } from './live.js';
 import { replayStream } from './stream-replay.js';
@@ -60,7 +61,7 @@ export const replayMode: ModeStrategy = {
     // A recording older than maxAge is a miss: re-recorded, or in strict mode an error that says why.
     let expiredAt: string | undefined;
     if (!run.refresh) {
-      const hit = await cache.find(key);
+      const hit = await cache.find(key, bot.id, bot.version);
       if (hit && run.maxAgeMs !== undefined && Date.now() - Date.parse(hit.recordedAt) > run.maxAgeMs) expiredAt = hit.recordedAt;
       else if (hit) return served(call, run, key, hit);
       if (run.strict) throw await strictMissError(cache, bot, definition.type, key, material.parameters, run, expiredAt);
@@ -88,6 +89,8 @@ export const replayMode: ModeStrategy = {
       const written = await cache.record(material, key, recording, redacted, { replace: run.refresh || expiredAt !== undefined, ...(claim && { claim }) });
       return { stored: written.stored, value: { ...live, cacheKey: key, recorded: true, ...(written.redacted && { redacted: true }), ...(expiredAt && { expired: true }) } };
     };
+    // A role that may only read (CI's) fails here, before spending anything on a live call.
+    if (!(await cache.store.writable())) throw new CacheReadOnlyError(cache.store.location, bot.id, definition.type, key);
     // A refresh, or an expired recording, is written over on purpose: each caller makes its own call.
     if (run.refresh || expiredAt) return (await recordLive()).value;
     // One live call per missing key: a caller that finds another recording it waits and replays that.

@@ -38,6 +38,7 @@ CREATE INDEX IF NOT EXISTS cache_hit_batches_by_cache ON cache_hit_batches (cach
 
 /** One cache file, however it is named: usage is per file, since two files may hold the same key. */
 function cacheIdentity(cachePath: string): string {
+  if (/^[a-z]+:\/\//i.test(cachePath)) return cachePath; // a server's URL (without its password)
   try {
     return realpathSync(cachePath);
   } catch {

@@ -72,7 +72,7 @@ export class ClaimBoard {
   private open(): OpenBoard {
     if (this.board) return this.board;
     mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
+    const db = new Database(this.path, { timeout: 0 });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = OFF'); // claims only matter while their processes run: no fsync for them

@@ -28,12 +28,13 @@ export async function openConnection(path: string, create: boolean, busyTimeoutM
   if (create) mkdirSync(dirname(path), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: !create });
+    db = new Database(path, { fileMustExist: !create, timeout: 0 });
   } catch (error) {
     throw new CacheFileError(path, `SQLite could not open it (${(error as Error).message}).`, { cause: error });
   }
   try {
-    // busy_timeout stays 0: SQLite would wait by sleeping in this thread; retryWhileBusy waits with timers.
+    // timeout 0 (better-sqlite3 would set busy_timeout to 5 s): SQLite would wait by sleeping in this
+    // thread; retryWhileBusy waits with timers instead.
     const shape = await retryWhileBusy(() => guarded(path, () => inspectFile(db, path)), path, 'opening it', busyTimeoutMs);
     await leaveWalMode(db, path, busyTimeoutMs);
     return { db, shape, inode: statSync(path).ino };

@@ -82,6 +82,11 @@ export class SqliteStore implements RecordingStore {
     return existsSync(this.path);
   }
 
+  /** A file is written by whoever may write it; a read-only file fails the write itself, with its reason. */
+  async writable(): Promise<boolean> {
+    return true;
+  }
+
   async find(org: string, key: string): Promise<StoredOutcome | undefined> {
     const connection = this.connection;
     // The hot path of a replay hit: one prepared point select, nothing awaited when nothing is busy.
@@ -179,7 +184,7 @@ export class SqliteStore implements RecordingStore {
     if (!existsSync(this.path)) return ['the file does not exist'];
     let db: Database.Database;
     try {
-      db = new Database(this.path, { fileMustExist: true }); // read-write: a journal a crash left is rolled back first
+      db = new Database(this.path, { fileMustExist: true, timeout: 0 }); // read-write: a journal a crash left is rolled back first
     } catch (error) {
       throw fileError(this.path, error);
     }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { findBots } from '../../bots/find.js';
 import { botVersion } from '../../bots/version.js';
 import type { EntryFilter, ListedEntry, Selection } from '../../cache/filters.js';
-import { openStore } from '../../cache/open.js';
+import { cacheIdentity, maintainedLocation, openStore } from '../../cache/open.js';
 import type { RecordingStore } from '../../cache/types.js';
 import { resolveConfig, type ResolvedConfig } from '../../config/resolve.js';
 import { isRehearseError, UsageError } from '../../errors.js';
@@ -15,7 +15,10 @@ import { shortTime, table } from '../table.js';
 
 /** The options of every cache command: which cache, which state file, which org, which config, which format. */
 export function cacheOptions<T>(command: Argv<T>) {
-  return stateOptions(command).option('cache', { type: 'string', describe: 'Cache file [env REHEARSE_CACHE; default from config, cache/rehearse.sqlite]' });
+  return stateOptions(command).option('cache', {
+    type: 'string',
+    describe: 'Cache file, or postgres:// URL of a team cache [env REHEARSE_CACHE; default: the config\'s cache.url if set (REHEARSE_CACHE_URL), else cache.path, cache/rehearse.sqlite]',
+  });
 }
 
 /** The filters ls, clear and prune share. */
@@ -33,7 +36,10 @@ export function filterOptions<T>(command: Argv<T>) {
 
 export interface CacheTarget {
   config: ResolvedConfig;
+  /** The cache as messages name it: the file, or the team server's URL without its password. */
   cachePath: string;
+  /** What the store is opened with: the file, or the team server's URL. */
+  storeLocation: string;
   statePath: string;
   org: string;
 }
@@ -48,12 +54,13 @@ export function cacheTarget(args: { cache?: string | undefined; state?: string |
     },
     process.env,
   );
-  return { config, cachePath: config.cachePath, statePath: args.state !== undefined ? resolve(config.cwd, args.state) : config.statePath, org: config.org };
+  const storeLocation = maintainedLocation(config);
+  return { config, cachePath: cacheIdentity(config), storeLocation, statePath: args.state !== undefined ? resolve(config.cwd, args.state) : config.statePath, org: config.org };
 }
 
 /** Runs `work` with the command's cache store open, and closes it after. */
 export async function withStore<T>(target: CacheTarget, work: (store: RecordingStore) => Promise<T>): Promise<T> {
-  const store = openStore(target.cachePath);
+  const store = openStore(target.storeLocation);
   try {
     return await work(store);
   } finally {

@@ -26,7 +26,7 @@ export function exportCommand(cli: Argv) {
         .example('$0 cache export | grep support-bot', 'Entries to stdout'),
     async (args) => {
       const target = cacheTarget(args);
-      const store = openStore(target.cachePath);
+      const store = openStore(target.storeLocation);
       if (!(await store.exists())) throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
       // yargs hands `-` over as an empty string.
       const toStdout = args.file === '-' || args.file === '';

@@ -72,7 +72,7 @@ export function importCommand(cli: Argv) {
       const lines = createInterface({ input, crlfDelay: Infinity });
       const bar = progressBar('Importing');
       let report: ImportReport;
-      const store = openStore(target.cachePath);
+      const store = openStore(target.storeLocation);
       try {
         report = await importJsonl(lines, {
           store,
