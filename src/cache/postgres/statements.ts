@@ -35,6 +35,12 @@ export const recentRows = `SELECT ${columnList} FROM entries WHERE org = $1 AND 
 export const rowsWithKeyPrefix = `SELECT ${columnList} FROM entries WHERE org = $1 AND starts_with(key, $2) ORDER BY key COLLATE "C" LIMIT $3`;
 export const deleteRows = 'DELETE FROM entries WHERE org = $1 AND key = ANY($2::text[])';
 
+export const findClaim = 'SELECT owner, expires_at > now() AS live FROM rehearse_claims WHERE org = $1 AND key = $2 FOR UPDATE';
+export const takeClaim = `INSERT INTO rehearse_claims (org, key, owner, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+  ON CONFLICT (org, key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`;
+export const renewClaim = "UPDATE rehearse_claims SET expires_at = now() + $4 * interval '1 millisecond' WHERE org = $1 AND key = $2 AND owner = $3";
+export const releaseClaim = 'DELETE FROM rehearse_claims WHERE org = $1 AND key = $2 AND owner = $3';
+
 export const updateAll = `DO UPDATE SET ${cacheColumns
   .filter((column) => column !== 'org' && column !== 'key')
   .map((column) => `${column} = excluded.${column}`)

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import { CacheStoreError, CacheUnreachableError } from '../../errors.js';
 import type {
@@ -45,6 +46,7 @@ export class PostgresStore implements RecordingStore {
   /** Connections holding a claim's advisory lock, by owner. */
   private readonly claimHolders = new Map<string, pg.PoolClient>();
   private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly url: string,
@@ -65,8 +67,10 @@ export class PostgresStore implements RecordingStore {
     return this.ready;
   }
 
-  async exists(): Promise<boolean> {
-    return (await this.query<{ present: boolean }>("SELECT to_regclass('entries') IS NOT NULL AS present")).rows[0]!.present;
+  exists(): Promise<boolean> {
+    return this.guard(async () => {
+      return (await this.query<{ present: boolean }>("SELECT to_regclass('entries') IS NOT NULL AS present")).rows[0]!.present;
+    });
   }
 
   /** Whether this role may record (a replay-only role may not). */
@@ -75,51 +79,63 @@ export class PostgresStore implements RecordingStore {
     return this.canWrite;
   }
 
-  async find(org: string, key: string): Promise<StoredOutcome | undefined> {
-    const warmed = this.warm.get(`${org}\u0000${key}`);
-    if (warmed) return warmed;
-    await this.ensure();
-    return (await this.query<StoredOutcome>(sql.findOutcome, [org, key])).rows[0];
+  find(org: string, key: string): Promise<StoredOutcome | undefined> {
+    return this.guard(async () => {
+      const warmed = this.warm.get(`${org}\u0000${key}`);
+      if (warmed) return warmed;
+      await this.ensure();
+      return (await this.query<StoredOutcome>(sql.findOutcome, [org, key])).rows[0];
+    });
   }
 
   /** Loads every recording of one bot version of an org, so its lookups need no round trip (skipped past warmLimit). */
-  async prepareFor(org: string, botId: string, botVersion: string): Promise<void> {
-    const id = `${org}\u0000${botId}\u0000${botVersion}`;
-    if (this.warmed.has(id)) return;
-    this.warmed.add(id);
-    await this.ensure();
-    const { rows } = await this.query<StoredOutcome & { key: string }>(sql.outcomesOfVersion, [org, botId, botVersion, warmLimit + 1]);
-    if (rows.length > warmLimit) return;
-    for (const { key, ...outcome } of rows) this.warm.set(`${org}\u0000${key}`, outcome);
+  prepareFor(org: string, botId: string, botVersion: string): Promise<void> {
+    return this.guard(async () => {
+      const id = `${org}\u0000${botId}\u0000${botVersion}`;
+      if (this.warmed.has(id)) return;
+      this.warmed.add(id);
+      await this.ensure();
+      const { rows } = await this.query<StoredOutcome & { key: string }>(sql.outcomesOfVersion, [org, botId, botVersion, warmLimit + 1]);
+      if (rows.length > warmLimit) return;
+      for (const { key, ...outcome } of rows) this.warm.set(`${org}\u0000${key}`, outcome);
+    });
   }
 
-  async rowsByKey(org: string, keys: readonly string[]): Promise<CacheRow[]> {
-    if (keys.length === 0) return [];
-    await this.ensure();
-    return (await this.query<CacheRow>(sql.rowsByKey, [org, keys])).rows;
+  rowsByKey(org: string, keys: readonly string[]): Promise<CacheRow[]> {
+    return this.guard(async () => {
+      if (keys.length === 0) return [];
+      await this.ensure();
+      return (await this.query<CacheRow>(sql.rowsByKey, [org, keys])).rows;
+    });
   }
 
-  async record(row: CacheRow, claim?: Claim): Promise<{ stored: StoredOutcome; inserted: boolean }> {
-    await this.ensure();
-    const inserted = ((await this.query(sql.insertRows('DO NOTHING'), sql.columnArrays([row]))).rowCount ?? 0) === 1;
-    const stored = inserted ? row : (await this.query<StoredOutcome>(sql.findOutcome, [row.org, row.key])).rows[0]!;
-    if (claim) await this.release(claim);
-    return { stored, inserted };
+  record(row: CacheRow, claim?: Claim): Promise<{ stored: StoredOutcome; inserted: boolean }> {
+    return this.guard(async () => {
+      await this.ensure();
+      const inserted = ((await this.query(sql.insertRows('DO NOTHING'), sql.columnArrays([row]))).rowCount ?? 0) === 1;
+      const stored = inserted ? row : (await this.query<StoredOutcome>(sql.findOutcome, [row.org, row.key])).rows[0]!;
+      if (claim) await this.dropClaim(claim);
+      return { stored, inserted };
+    });
   }
 
-  async replace(row: CacheRow): Promise<void> {
-    await this.ensure();
-    await this.query(sql.insertRows(sql.updateAll), sql.columnArrays([row]));
-    if (this.warm.has(`${row.org}\u0000${row.key}`)) this.warm.set(`${row.org}\u0000${row.key}`, row);
+  replace(row: CacheRow): Promise<void> {
+    return this.guard(async () => {
+      await this.ensure();
+      await this.query(sql.insertRows(sql.updateAll), sql.columnArrays([row]));
+      if (this.warm.has(`${row.org}\u0000${row.key}`)) this.warm.set(`${row.org}\u0000${row.key}`, row);
+    });
   }
 
-  async recent(org: string, botId: string, actionType: string, limit: number): Promise<CacheRow[]> {
-    await this.ensure();
-    return (await this.query<CacheRow>(sql.recentRows, [org, botId, actionType, limit])).rows;
+  recent(org: string, botId: string, actionType: string, limit: number): Promise<CacheRow[]> {
+    return this.guard(async () => {
+      await this.ensure();
+      return (await this.query<CacheRow>(sql.recentRows, [org, botId, actionType, limit])).rows;
+    });
   }
 
   async *summaries(query: EntryQuery): AsyncIterable<EntrySummary> {
-    await this.ensure();
+    await this.guard(() => this.ensure());
     let after: EntrySummary | undefined;
     for (;;) {
       const page = sql.summaryPage(query, after, pageSize);
@@ -131,7 +147,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async *rows(query: EntryQuery): AsyncIterable<CacheRow> {
-    await this.ensure();
+    await this.guard(() => this.ensure());
     let after: CacheRow | undefined;
     for (;;) {
       const page = sql.rowPage(query, after, pageSize);
@@ -142,77 +158,113 @@ export class PostgresStore implements RecordingStore {
     }
   }
 
-  async rowsWithKeyPrefix(org: string, prefix: string, limit: number): Promise<CacheRow[]> {
-    await this.ensure();
-    return (await this.query<CacheRow>(sql.rowsWithKeyPrefix, [org, prefix, limit])).rows;
-  }
-
-  async count(query: EntryQuery): Promise<number> {
-    await this.ensure();
-    const counted = sql.countRows(query);
-    return Number((await this.query<{ count: string }>(counted.text, counted.values)).rows[0]!.count);
-  }
-
-  async delete(org: string, keys: readonly string[], onProgress?: ProgressListener): Promise<number> {
-    if (keys.length === 0) return 0;
-    await this.ensure();
-    return this.transaction(async (client) => {
-      let removed = 0;
-      for (let start = 0; start < keys.length; start += pageSize) {
-        removed += (await client.query(sql.deleteRows, [org, keys.slice(start, start + pageSize)])).rowCount ?? 0;
-        onProgress?.(Math.min(start + pageSize, keys.length), keys.length);
-      }
-      for (const key of keys) this.warm.delete(`${org}\u0000${key}`);
-      return removed;
+  rowsWithKeyPrefix(org: string, prefix: string, limit: number): Promise<CacheRow[]> {
+    return this.guard(async () => {
+      await this.ensure();
+      return (await this.query<CacheRow>(sql.rowsWithKeyPrefix, [org, prefix, limit])).rows;
     });
   }
 
-  async importRows(batches: AsyncIterable<readonly CacheRow[]>, write: ImportWrite): Promise<number> {
-    await this.ensure();
-    return this.transaction(async (client) => {
-      let written = 0;
-      for await (const batch of batches) {
-        if (batch.length === 0) continue;
-        written += (await client.query(sql.insertRows(write === 'replace' ? sql.updateAll : 'DO NOTHING'), sql.columnArrays(batch))).rowCount ?? 0;
-      }
-      return written;
+  count(query: EntryQuery): Promise<number> {
+    return this.guard(async () => {
+      await this.ensure();
+      const counted = sql.countRows(query);
+      return Number((await this.query<{ count: string }>(counted.text, counted.values)).rows[0]!.count);
+    });
+  }
+
+  delete(org: string, keys: readonly string[], onProgress?: ProgressListener): Promise<number> {
+    return this.guard(async () => {
+      if (keys.length === 0) return 0;
+      await this.ensure();
+      return this.transaction(async (client) => {
+        let removed = 0;
+        for (let start = 0; start < keys.length; start += pageSize) {
+          removed += (await client.query(sql.deleteRows, [org, keys.slice(start, start + pageSize)])).rowCount ?? 0;
+          onProgress?.(Math.min(start + pageSize, keys.length), keys.length);
+        }
+        for (const key of keys) this.warm.delete(`${org}\u0000${key}`);
+        return removed;
+      });
+    });
+  }
+
+  importRows(batches: AsyncIterable<readonly CacheRow[]>, write: ImportWrite): Promise<number> {
+    return this.guard(async () => {
+      await this.ensure();
+      return this.transaction(async (client) => {
+        let written = 0;
+        for await (const batch of batches) {
+          if (batch.length === 0) continue;
+          written += (await client.query(sql.insertRows(write === 'replace' ? sql.updateAll : 'DO NOTHING'), sql.columnArrays(batch))).rowCount ?? 0;
+        }
+        return written;
+      });
     });
   }
 
   /** PostgreSQL checks its own pages; what rehearse can check is that the server answers and the table reads. */
-  async integrity(): Promise<string[]> {
-    await this.query('SELECT count(*) FROM entries');
-    return ['ok'];
+  integrity(): Promise<string[]> {
+    return this.guard(async () => {
+      await this.query('SELECT count(*) FROM entries');
+      return ['ok'];
+    });
   }
 
-  async size(): Promise<number> {
-    return Number((await this.query<{ bytes: string | null }>("SELECT pg_total_relation_size(to_regclass('entries')) AS bytes")).rows[0]!.bytes ?? 0);
+  size(): Promise<number> {
+    return this.guard(async () => {
+      return Number((await this.query<{ bytes: string | null }>("SELECT pg_total_relation_size(to_regclass('entries')) AS bytes")).rows[0]!.bytes ?? 0);
+    });
   }
 
-  async claim(org: string, key: string): Promise<ClaimResult> {
-    this.open();
-    const client = await this.connect();
-    try {
-      const taken = (await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [lockKey(org, key)])).rows[0]!.taken;
-      if (!taken) {
-        client.release();
-        return { claimed: false, owner: 'another recorder (an advisory lock of another session)' };
+  /**
+   * Takes the key's advisory lock on a connection of its own, then its claim row. Free lock and a
+   * row: the row's holder died (its lock went with its connection), so the claim is taken over.
+   * Held lock and a live lease: refused. Held lock and a lapsed lease: taken over without the lock
+   * (the holder stopped renewing), and kept by the lease alone.
+   */
+  claim(org: string, key: string, leaseMs: number): Promise<ClaimResult> {
+    return this.guard(async () => {
+      await this.ensure();
+      const client = await this.connect();
+      const lock = lockKey(org, key);
+      let locked = false;
+      try {
+        locked = (await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [lock])).rows[0]!.taken;
+        await client.query('BEGIN');
+        const held = (await client.query<{ owner: string; live: boolean }>(sql.findClaim, [org, key])).rows[0];
+        if (!locked && (!held || held.live)) {
+          await client.query('ROLLBACK');
+          client.release();
+          return { claimed: false, owner: held?.owner ?? 'another recorder (it is taking its claim)' };
+        }
+        const claim = { org, key, owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` };
+        await client.query(sql.takeClaim, [org, key, claim.owner, leaseMs]);
+        await client.query('COMMIT');
+        if (locked) this.claimHolders.set(claim.owner, client);
+        else client.release();
+        return { claimed: true, claim };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(true); // drops the connection, and its lock with it
+        throw this.unreachable(error);
       }
-    } catch (error) {
-      client.release();
-      throw this.unreachable(error);
-    }
-    const claim = { org, key, owner: `pg:${lockKey(org, key)}:${Math.random().toString(36).slice(2)}` };
-    this.claimHolders.set(claim.owner, client);
-    return { claimed: true, claim };
+    });
   }
 
-  /** A session lock holds while its connection lives: nothing to renew. */
-  async renew(claim: Claim): Promise<boolean> {
-    return this.claimHolders.has(claim.owner);
+  renew(claim: Claim, leaseMs: number): Promise<boolean> {
+    return this.guard(async () => {
+      return ((await this.query(sql.renewClaim, [claim.org, claim.key, claim.owner, leaseMs])).rowCount ?? 0) === 1;
+    });
   }
 
-  async release(claim: Claim): Promise<void> {
+  release(claim: Claim): Promise<void> {
+    return this.guard(() => this.dropClaim(claim));
+  }
+
+  /** Deletes a claim's row and lets its advisory lock and connection go. */
+  private async dropClaim(claim: Claim): Promise<void> {
+    await this.query(sql.releaseClaim, [claim.org, claim.key, claim.owner]);
     const client = this.claimHolders.get(claim.owner);
     if (!client) return;
     this.claimHolders.delete(claim.owner);
@@ -227,6 +279,8 @@ export class PostgresStore implements RecordingStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Calls made before close finish first (a recording under way is kept).
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
     for (const [owner, client] of this.claimHolders) (this.claimHolders.delete(owner), client.release(true));
     await this.pool.end();
   }
@@ -236,12 +290,17 @@ export class PostgresStore implements RecordingStore {
     return this.check();
   }
 
-  private open(): void {
-    if (this.closed) throw new Error(`The cache ${this.location} was closed; nothing more is read from it or written to it.`);
+  /** Runs one call of the store: refused after close, and waited for by close. */
+  private guard<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`The cache ${this.location} was closed; nothing more is read from it or written to it.`));
+    const running = work();
+    this.running.add(running);
+    const done = () => void this.running.delete(running);
+    running.then(done, done);
+    return running;
   }
 
   private async connect(): Promise<pg.PoolClient> {
-    this.open();
     try {
       return await this.pool.connect();
     } catch (error) {
@@ -250,7 +309,6 @@ export class PostgresStore implements RecordingStore {
   }
 
   private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    this.open();
     try {
       return await this.pool.query<R>(text, values);
     } catch (error) {
@@ -277,11 +335,7 @@ export class PostgresStore implements RecordingStore {
   private async migrate(): Promise<void> {
     const client = await this.connect();
     try {
-      const found = await client.query<{ value: string }>("SELECT value FROM rehearse_meta WHERE name = 'schema_version'").catch((error: unknown) => {
-        if ((error as { code?: string }).code === '42P01') return undefined; // no table yet
-        throw error;
-      });
-      const version = Number(found?.rows[0]?.value ?? 0);
+      const version = await schemaVersion(client);
       if (version > postgresSchemaVersion) {
         throw new CacheStoreError(this.location, `its schema is version ${version}, written by a newer rehearse (this one reads up to ${postgresSchemaVersion}).`, {
           hint: 'Upgrade rehearse (npm install -D agent-rehearse@latest) to use this cache.',
@@ -291,8 +345,7 @@ export class PostgresStore implements RecordingStore {
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
-        const current = await client.query<{ value: string }>("SELECT value FROM rehearse_meta WHERE name = 'schema_version'").catch(() => undefined);
-        for (let step = Number(current?.rows[0]?.value ?? 0); step < postgresSchemaVersion; step++) await client.query(migrations[step]!);
+        for (let step = await schemaVersion(client); step < postgresSchemaVersion; step++) await client.query(migrations[step]!);
         await client.query(
           "INSERT INTO rehearse_meta (name, value) VALUES ('schema_version', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
           [String(postgresSchemaVersion)],
@@ -332,6 +385,15 @@ export class PostgresStore implements RecordingStore {
             : `${code || 'the connection failed'}: ${error.message.replaceAll(this.url, this.location)}`;
     return new CacheUnreachableError(this.server, this.location, problem, { cause: error });
   }
+}
+
+/** The schema version the database holds; 0 before the first migration. */
+async function schemaVersion(client: pg.PoolClient): Promise<number> {
+  // pg_tables, read with the statement's snapshot: a catalog cache lookup (to_regclass) may not yet see
+  // a table another session created while this one waited on the migration lock.
+  const present = (await client.query<{ present: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'rehearse_meta') AS present")).rows[0]!.present;
+  if (!present) return 0;
+  return Number((await client.query<{ value: string }>("SELECT value FROM rehearse_meta WHERE name = 'schema_version'")).rows[0]?.value ?? 0);
 }
 
 /** The advisory-lock key of one (org, key): 63 bits of their hash. */
