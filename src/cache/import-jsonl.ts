@@ -97,6 +97,10 @@ export async function importJsonl(lines: AsyncIterable<string>, options: ImportO
     created: false,
   };
   const { store, org } = options;
+  // Start reading now: a readline interface drops the lines it reads before someone iterates it,
+  // and checking a server's store takes a round trip, during which stdin may arrive whole.
+  const iterator = lines[Symbol.asyncIterator]();
+  const reading: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator };
   // Refuses a store that is not a rehearse cache before any work.
   await store.check();
   const existed = await store.exists();
@@ -108,7 +112,7 @@ export async function importJsonl(lines: AsyncIterable<string>, options: ImportO
       report.faultCount++;
       if (report.faults.length < limit) report.faults.push({ line, key: typeof key === 'string' ? key : null, computedKey, problem });
     };
-    const lineOf = await stageLines(staged, lines, options, report, fault);
+    const lineOf = await stageLines(staged, reading, options, report, fault);
     if (report.faultCount > 0) return { ...report, refused: true };
 
     for await (const page of batches(staged.rows({ org }), batchSize)) {
