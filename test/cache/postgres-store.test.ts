@@ -4,12 +4,15 @@
  * row-level security under real roles, a replay-only role, a server that is down, and a claim whose
  * holder's connection dies.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PostgresStore } from '../../src/cache/postgres/store.js';
 import type { RecordingStore } from '../../src/cache/types.js';
 import { defineBot, invoke } from '../../src/index.js';
 import { cacheRow } from '../support/cache-seed.js';
+import { repoRoot } from '../support/cli.js';
 import { startOpenAIServer } from '../support/openai-server.js';
 import { describePostgres, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { describeStoreContract } from './store-contract.js';
@@ -28,6 +31,15 @@ async function freshSchema(): Promise<string> {
   const schema = `contract_${++schemas}_${process.pid}`;
   await server.query(`CREATE SCHEMA ${schema}`);
   return schema;
+}
+
+/** The SQL block of the README's "For teams at scale", as it is written there. */
+function readmeSql(): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## For teams at scale'));
+  const block = /```sql\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error('README.md has no sql block under "For teams at scale"');
+  return block[1]!;
 }
 
 function open(url: string): PostgresStore {
@@ -53,17 +65,22 @@ describePostgres('the PostgreSQL store', () => {
     reopen: async (store) => at(urls.get(store)!),
   });
 
-  describe('roles and org isolation (row-level security)', () => {
-    const password = 'pa:ss@w/rd%1';
-    let schema: string;
-    let suffix: string;
+  describe("roles and org isolation (row-level security), set up with the README's SQL", () => {
+    const roles = ['alice', 'ci_acme', 'bob_globex', 'rehearse_recorders', 'rehearse_replayers'];
+    let database: string;
+    let databaseUrl: (role?: string, password?: string) => string;
 
     beforeAll(async () => {
-      schema = await freshSchema();
-      suffix = `${process.pid}_${Date.now()}`;
-      // As the owner: the tables, then the documented roles (README, For teams at scale).
-      const owner = new PostgresStore(urlWithSchema(server.adminUrl, schema));
-      await owner.check();
+      database = `readme_${process.pid}_${Date.now()}`;
+      await server.query(`CREATE DATABASE ${database}`);
+      databaseUrl = (role, password) => {
+        const parsed = new URL(role ? server.urlFor(role, password!) : server.adminUrl);
+        parsed.pathname = `/${database}`;
+        return parsed.toString();
+      };
+      for (const role of roles) await server.query(`DROP ROLE IF EXISTS ${role}`);
+      // 1. The owner's first command creates the tables.
+      const owner = new PostgresStore(databaseUrl());
       await owner.importRows(
         (async function* () {
           yield [cacheRow({ org: 'acme', params: { q: 'acme secret' } }), cacheRow({ org: 'globex', params: { q: 'globex secret' } })];
@@ -71,30 +88,35 @@ describePostgres('the PostgreSQL store', () => {
         'keep',
       );
       await owner.close();
-      for (const role of [`recorder_acme_${suffix}`, `ci_acme_${suffix}`, `recorder_globex_${suffix}`]) await server.createRole(role, password);
-      await server.query(`GRANT USAGE ON SCHEMA ${schema} TO recorder_acme_${suffix}, ci_acme_${suffix}, recorder_globex_${suffix}`);
-      await server.query(`GRANT SELECT ON ${schema}.rehearse_meta, ${schema}.rehearse_org_members TO recorder_acme_${suffix}, ci_acme_${suffix}, recorder_globex_${suffix}`);
-      await server.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.entries, ${schema}.rehearse_claims TO recorder_acme_${suffix}, recorder_globex_${suffix}`);
-      await server.query(`GRANT SELECT ON ${schema}.entries TO ci_acme_${suffix}`);
-      await server.query(
-        `INSERT INTO ${schema}.rehearse_org_members (org, role) VALUES ('acme', 'recorder_acme_${suffix}'), ('acme', 'ci_acme_${suffix}'), ('globex', 'recorder_globex_${suffix}')`,
-      );
+      // 2. The README's roles, exactly as written there, and one more recorder for another org.
+      const client = new pg.Client({ connectionString: databaseUrl() });
+      await client.connect();
+      try {
+        await client.query(readmeSql());
+        await client.query("CREATE ROLE bob_globex LOGIN PASSWORD 'change-me-bob' IN ROLE rehearse_recorders; INSERT INTO rehearse_org_members (org, role) VALUES ('globex', 'bob_globex')");
+      } finally {
+        await client.end();
+      }
+    });
+    afterAll(async () => {
+      await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      for (const role of roles) await server.query(`DROP ROLE IF EXISTS ${role}`);
     });
 
-    const as = (role: string) => open(urlWithSchema(server.urlFor(`${role}_${suffix}`, password), schema));
+    const passwords: Record<string, string> = { alice: 'change-me-alice', ci_acme: 'change-me-ci', bob_globex: 'change-me-bob' };
+    const as = (role: string) => open(databaseUrl(role, passwords[role]));
 
     it("a role reads and writes its org's rows only, even with hand-written SQL", async () => {
-      const acme = as('recorder_acme');
+      const acme = as('alice');
       expect(await acme.count({})).toBe(1);
       expect(await acme.count({ org: 'globex' })).toBe(0);
       const mine = cacheRow({ org: 'acme', params: { q: 'new' } });
       expect((await acme.record(mine)).inserted).toBe(true);
       await expect(acme.record(cacheRow({ org: 'globex', params: { q: 'planted' } }))).rejects.toThrow(/row-level security/);
 
-      const client = new pg.Client({ connectionString: server.urlFor(`recorder_acme_${suffix}`, password) });
+      const client = new pg.Client({ connectionString: databaseUrl('alice', passwords.alice) });
       await client.connect();
       try {
-        await client.query(`SET search_path = ${schema}`);
         const seen = await client.query<{ org: string }>('SELECT DISTINCT org FROM entries');
         expect(seen.rows.map((row) => row.org)).toEqual(['acme']);
         expect((await client.query("UPDATE entries SET output = '\"changed\"' WHERE org = 'globex'")).rowCount).toBe(0);
@@ -103,7 +125,8 @@ describePostgres('the PostgreSQL store', () => {
       } finally {
         await client.end();
       }
-      expect(await as('recorder_globex').count({ org: 'globex' })).toBe(1);
+      expect(await as('bob_globex').count({ org: 'globex' })).toBe(1);
+      expect(await as('bob_globex').count({ org: 'acme' })).toBe(0);
     });
 
     it('a replay-only role replays, and a miss that would record fails with CACHE_READ_ONLY before any live call', async () => {
@@ -114,8 +137,8 @@ describePostgres('the PostgreSQL store', () => {
         version: 'v1',
         run: async (input, ctx) => (await ctx.llm.message({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: input.prompt }] })).content,
       });
-      const recorderUrl = urlWithSchema(server.urlFor(`recorder_acme_${suffix}`, password), schema);
-      const ciUrl = urlWithSchema(server.urlFor(`ci_acme_${suffix}`, password), schema);
+      const recorderUrl = databaseUrl('alice', passwords.alice);
+      const ciUrl = databaseUrl('ci_acme', passwords.ci_acme);
       const recorded = await invoke(bot, { input: 'hello', mode: 'replay', org: 'acme', cachePath: recorderUrl, env: { OPENAI_BASE_URL: provider.url } });
       expect(recorded.cache.recorded).toBe(1);
 
@@ -124,7 +147,7 @@ describePostgres('the PostgreSQL store', () => {
       expect(replayed.cache.hits).toBe(1);
       const missed = await invoke(bot, { input: 'something new', mode: 'replay', org: 'acme', cachePath: ciUrl, env: { OPENAI_BASE_URL: provider.url } });
       expect(missed.error?.code).toBe('CACHE_READ_ONLY');
-      expect(missed.error?.message).not.toContain(password);
+      expect(JSON.stringify(missed)).not.toContain(passwords.ci_acme);
       expect(provider.requests).toHaveLength(1);
     });
   });
