@@ -8,6 +8,7 @@
  *   npx tsx test/bench/many-processes.bench.ts
  *   BENCH_PROCESSES=8 BENCH_INVOCATIONS=50 BENCH_CALLS=40 npx tsx test/bench/many-processes.bench.ts
  *   BENCH_ACTION=llm npx tsx test/bench/many-processes.bench.ts   (ctx.llm.message to a local fake provider)
+ *   BENCH_STORE=postgres BENCH_PROCESSES=8 npx tsx test/bench/many-processes.bench.ts   (a throwaway PostgreSQL cluster instead of the file)
  *
  * By default each call is a registered action type (`bench.echo`, cached by default, whose live
  * run returns its params), so the figures are rehearse's own cost (invocation open, key, SQLite
@@ -20,6 +21,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
+import { PostgresStore } from '../../src/cache/postgres/store.js';
+import { startTestPostgres } from '../support/postgres.js';
 import type { Phase, PhaseReport } from './fixtures/many-processes-worker.js';
 
 const processes = Number(process.env.BENCH_PROCESSES ?? 4);
@@ -29,8 +32,11 @@ const action = process.env.BENCH_ACTION === 'llm' ? 'llm' : 'echo';
 const root = resolve(import.meta.dirname, '../..');
 const workerFile = resolve(import.meta.dirname, 'fixtures/many-processes-worker.ts');
 
+const onPostgres = process.env.BENCH_STORE === 'postgres';
 const dir = mkdtempSync(join(tmpdir(), 'rehearse-bench-'));
-const cachePath = join(dir, 'cache.sqlite');
+const postgres = onPostgres ? await startTestPostgres() : undefined;
+/** The file, or the server's URL: the workers replay and record through whichever the location names. */
+const cachePath = postgres ? postgres.adminUrl : join(dir, 'cache.sqlite');
 
 interface Worker {
   child: ChildProcess;
@@ -107,7 +113,7 @@ try {
     env.OPENAI_BASE_URL = server.url;
   }
   console.log(
-    `${processes} processes x ${invocations} invocations x ${calls} calls on one cache file, ` +
+    `${processes} processes x ${invocations} invocations x ${calls} calls on one ${postgres ? 'PostgreSQL cache (throwaway cluster on loopback)' : 'cache file'}, ` +
       `action ${action === 'llm' ? 'llm.message (local fake provider, instant answers)' : 'bench.echo (registered type, cached by default, no HTTP)'}`,
   );
   for (let index = 0; index < processes; index++) workers.push(startWorker(index, env));
@@ -116,31 +122,39 @@ try {
   console.log(`workers ready in ${((performance.now() - loading) / 1000).toFixed(2)} s (not counted)`);
 
   failures += printPhase('record', await runPhase(workers, 'record'));
-  const recordedSize = statSync(cachePath).size;
+  const recordedSize = postgres ? 0 : statSync(cachePath).size;
   failures += printPhase('replay', await runPhase(workers, 'replay'));
   for (const worker of workers) worker.child.send({ exit: true });
   await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.child.exitCode !== null ? resolve(null) : worker.child.once('exit', resolve)))));
 
-  const db = new Database(cachePath, { readonly: true });
   let entries: number;
   let integrity: string;
-  try {
-    entries = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entries').get()!.n;
-    integrity = db.prepare<[], { integrity_check: string }>('PRAGMA integrity_check').get()!.integrity_check;
-  } finally {
-    db.close();
+  if (postgres) {
+    const store = new PostgresStore(cachePath);
+    entries = await store.count({});
+    integrity = (await store.integrity()).join(', ');
+    await store.close();
+  } else {
+    const db = new Database(cachePath, { readonly: true });
+    try {
+      entries = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entries').get()!.n;
+      integrity = db.prepare<[], { integrity_check: string }>('PRAGMA integrity_check').get()!.integrity_check;
+    } finally {
+      db.close();
+    }
   }
   const expected = processes * invocations * calls;
-  const leftovers = ['-wal', '-shm', '-journal'].filter((suffix) => existsSync(cachePath + suffix));
+  const leftovers = postgres ? [] : ['-wal', '-shm', '-journal'].filter((suffix) => existsSync(cachePath + suffix));
   console.log(
-    `file: ${entries} entries (expected ${expected}), integrity_check ${integrity}, ${(recordedSize / 1e6).toFixed(1)} MB, ` +
-      `${leftovers.length ? `left beside it: ${leftovers.join(', ')}` : 'no -wal/-shm left'}`,
+    `${postgres ? 'PostgreSQL' : 'file'}: ${entries} entries (expected ${expected}), integrity ${integrity}${postgres ? '' : `, ${(recordedSize / 1e6).toFixed(1)} MB`}, ` +
+      `${leftovers.length ? `left beside it: ${leftovers.join(', ')}` : 'no -wal/-shm/-journal left'}`,
   );
   if (entries !== expected || integrity !== 'ok') failures++;
   if (server) console.log(`provider requests: ${server.requests.length}`);
 } finally {
   for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill();
   await server?.close();
+  await postgres?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(failures === 0 ? 'OK: 0 errors' : `FAILED: ${failures} problems`);

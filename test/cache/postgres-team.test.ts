@@ -13,6 +13,7 @@ import { cacheRow, writeRows } from '../support/cache-seed.js';
 import { rehearse } from '../support/cli.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { describePostgres, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { nextMessage } from '../support/ipc.js';
 import { tempCachePath } from '../support/temp.js';
 
 let server: TestPostgres;
@@ -145,8 +146,8 @@ describePostgres('a team on PostgreSQL', () => {
       }),
     );
     try {
-      await Promise.all(workers.map((worker) => message(worker)));
-      const results = workers.map((worker) => message(worker) as Promise<{ output: unknown; cache: InvokeResult['cache']; error: unknown }>);
+      await Promise.all(workers.map((worker) => nextMessage(worker)));
+      const results = workers.map((worker) => nextMessage(worker) as Promise<{ output: unknown; cache: InvokeResult['cache']; error: unknown }>);
       for (const worker of workers) worker.send('go');
       const seen = await Promise.all(results);
       expect(seen.map((result) => result.error)).toEqual(Array(8).fill(null));
@@ -164,15 +165,4 @@ function writeConfig(dir: string): string {
   const path = join(dir, 'rehearse.config.json');
   writeFileSync(path, JSON.stringify({ cache: { path: 'cache.sqlite' } }));
   return path;
-}
-
-function message(child: ChildProcess): Promise<unknown> {
-  return new Promise((resolveMessage, reject) => {
-    const exited = (code: number | null) => reject(new Error(`worker exited (code ${code}) before answering`));
-    child.once('exit', exited);
-    child.once('message', (received) => {
-      child.off('exit', exited);
-      resolveMessage(received);
-    });
-  });
 }

@@ -3,11 +3,12 @@
  * several processes on one file) make one live call between them; the others wait and replay its
  * answer. The provider numbers its answers, so identical outputs prove they came from one call.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineBot, invoke, type InvokeResult } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
+import { nextMessage } from '../support/ipc.js';
 import { tempCachePath } from '../support/temp.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures');
@@ -127,16 +128,6 @@ describe('one live call per missing key', () => {
   }, 30_000);
 });
 
-function nextMessage(child: ChildProcess): Promise<unknown> {
-  return new Promise((resolveMessage, reject) => {
-    const exited = (code: number | null) => reject(new Error(`worker exited (code ${code}) before answering`));
-    child.once('exit', exited);
-    child.once('message', (message) => {
-      child.off('exit', exited);
-      resolveMessage(message);
-    });
-  });
-}
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
