@@ -4,13 +4,13 @@
  * the cache commands on a server, and one live call per missing key across 8 processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it, onTestFinished } from 'vitest';
 import { PostgresStore } from '../../src/cache/postgres/store.js';
 import { defineBot, invoke, type InvokeResult } from '../../src/index.js';
 import { cacheRow, writeRows } from '../support/cache-seed.js';
-import { rehearse } from '../support/cli.js';
+import { rehearse, repoRoot } from '../support/cli.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { describePostgres, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { nextMessage } from '../support/ipc.js';
@@ -112,6 +112,25 @@ describePostgres('a team on PostgreSQL', () => {
     expect(rows.map((row) => row.params).sort()).toEqual([clean.params, JSON.stringify({ q: 'my key is [REDACTED]' })].sort());
     expect(JSON.stringify(rows)).not.toContain('sk-proj-');
     expect((await team.find('default', existing.key))?.output).not.toBe('"a different answer"');
+  }, 60_000);
+
+  it("pull takes only each configured bot's current version unless --all-versions", async () => {
+    const team = teamStore();
+    await team.importRows(
+      (async function* () {
+        yield [cacheRow({ bot: 'versioned-bot', version: 'v2', params: { q: 'now' } }), cacheRow({ bot: 'versioned-bot', version: 'v1', params: { q: 'before' } })];
+      })(),
+      'keep',
+    );
+    const dir = dirname(tempCachePath());
+    mkdirSync(join(dir, 'bots'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'pull-test', private: true, type: 'module' }));
+    writeFileSync(join(dir, 'rehearse.config.json'), JSON.stringify({ bots: ['bots/*.ts'], cache: { path: 'cache.sqlite' } }));
+    writeFileSync(join(dir, 'bots/versioned.ts'), `import { defineBot } from '${join(repoRoot, 'dist/index.js')}';\nexport const bot = defineBot({ key: 'versioned-bot', version: 'v2', run: () => 'x' });\n`);
+    const current = JSON.parse((await rehearse(['cache', 'pull', '--url', url, '--format', 'json'], { cwd: dir })).stdout) as object;
+    expect(current).toMatchObject({ considered: 1, added: 1, not_current: 1, unknown_bots: 0 });
+    const all = JSON.parse((await rehearse(['cache', 'pull', '--url', url, '--all-versions', '--format', 'json'], { cwd: dir })).stdout) as object;
+    expect(all).toMatchObject({ considered: 2, added: 1, kept: 1 });
   }, 60_000);
 
   it('every cache command works on the team store', async () => {
