@@ -55,8 +55,11 @@ export class PostgresStore implements RecordingStore {
     this.location = printableUrl(url);
     this.server = serverOf(url);
     this.pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000, max: 8, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
-    // An idle connection that breaks (the server restarts) is dropped from the pool, not thrown in the process.
+    // A connection that breaks (the server restarts, an administrator ends it) must not be thrown in
+    // the process: an idle one is dropped by the pool, one in use fails its next query, and one that
+    // held a claim has lost its advisory lock with it (its row's lease still holds until it lapses).
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   check(): Promise<void> {
