@@ -87,10 +87,6 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const { sessionId } = session;
   const startedAt = new Date().toISOString();
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new InvocationTimeoutError(timeoutMs)), timeoutMs);
-  const cancel = () => controller.abort(new InvocationCancelledError(options.signal?.reason));
-  options.signal?.addEventListener('abort', cancel, { once: true });
-  if (options.signal?.aborted) cancel();
 
   const botPath = bot.key;
   const llmReport = new LlmReport(config.llm);
@@ -131,6 +127,12 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   if (options.mocks !== undefined && config.mode !== 'manual') run.live.warn(`Mocks are only used in manual mode; this run is in ${config.mode} mode.`);
   if (input.prompt) dispatcher.addMessage({ role: 'user', content: input.prompt, bot_path: botPath, kind: 'input' });
 
+  // The clock starts only now, with the `finally` that stops it: a step above that throws (a dataset
+  // that does not exist, say) must end the process at once, not after the whole timeout.
+  const timer = setTimeout(() => controller.abort(new InvocationTimeoutError(timeoutMs)), timeoutMs);
+  const cancel = () => controller.abort(new InvocationCancelledError(options.signal?.reason));
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  if (options.signal?.aborted) cancel();
   let output: unknown;
   let failure: unknown;
   try {
