@@ -160,3 +160,17 @@ describe.runIf(canMountTmpfs())('a full disk (a 2 MB tmpfs; needs root)', () => 
     }
   }, 30_000);
 });
+
+describe('a cache path that is a folder', () => {
+  it('is named as a folder, for a replay and for a recording, and nothing is created in it', async () => {
+    const folder = tempDir();
+    for (const strict of [true, false]) {
+      const result = await invoke(bot, options(folder, { input: 'hello', strict }));
+      expect(result.error?.code).toBe('CACHE_FILE_INVALID');
+      expect(result.error?.message).toContain('it is a folder, not a file');
+      expect(result.error?.hint).toContain(join(folder, 'rehearse.sqlite'));
+    }
+    expect(readdirSync(folder).filter((name) => name !== '.rehearse')).toEqual([]);
+    expect(server.requests).toHaveLength(0);
+  });
+});

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CacheFileError } from '../../errors.js';
 import { retryWhileBusy } from './busy.js';
@@ -24,7 +24,11 @@ export interface Connection {
  * turned back to a rollback journal: recovering a crashed write is the one time a reader writes.
  */
 export async function openConnection(path: string, create: boolean, busyTimeoutMs: number): Promise<Connection | undefined> {
-  if (!create && !existsSync(path)) return undefined;
+  const found = statSync(path, { throwIfNoEntry: false });
+  if (found?.isDirectory()) {
+    throw new CacheFileError(path, 'it is a folder, not a file.', { hint: `Point --cache (or REHEARSE_CACHE, or cache.path) at a file, for example ${join(path, 'rehearse.sqlite')}.` });
+  }
+  if (!create && !found) return undefined;
   if (create) mkdirSync(dirname(path), { recursive: true });
   let db: Database.Database;
   try {
