@@ -385,6 +385,15 @@ export class OutputNotJsonError extends RehearseError {
   }
 }
 
+/** The bot returned a value JSON cannot hold (a BigInt, a circular reference): its result could not be stored, sent or printed. */
+export class OutputNotSerializableError extends RehearseError {
+  constructor(problem: string) {
+    super('OUTPUT_NOT_SERIALIZABLE', `The bot's output cannot be written as JSON: ${problem}`, {
+      hint: 'Return plain data: convert a BigInt to a string or a number, and drop the reference that makes a cycle.',
+    });
+  }
+}
+
 /** The bot's output does not match the outputSchema of the invocation. */
 export class OutputSchemaMismatchError extends RehearseError {
   /** Each fault: where in the output (a JSON pointer, '' for the whole) and which schema rule. */

@@ -22,6 +22,7 @@ import { createLiveContext } from './live-context.js';
 import { EventLog } from './events.js';
 import { botInput, checkDatasets, recordCommand } from './input.js';
 import { LlmReport } from './llm-report.js';
+import { checkSerializable } from './output-check.js';
 import { llmParamsHook } from './overrides.js';
 import { perInvocationOptions } from './run-options.js';
 import { openSession, saveInvocation } from './session-state.js';
@@ -142,6 +143,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     // Calls the bot stopped listening to finish (and are recorded) before the cache closes; a
     // timeout or cancel still cuts them off.
     await Promise.race([dispatcher.idle(), untilAborted(controller.signal).catch(() => undefined)]);
+    checkSerializable(output);
     perRun.checkOutput?.(output);
   } catch (error) {
     failure = error;
