@@ -1,3 +1,5 @@
+import { linearPattern, type LinearPattern } from '../config/pattern.js';
+
 /**
  * Values that look like API keys or bearer tokens, replaced before a recording is keyed and written,
  * so a rotated key never invalidates a recording and no secret lands in a committed cache.
@@ -27,13 +29,13 @@ function alternation(patterns: readonly string[], flags = ''): RegExp {
 
 export class Redactor {
   private readonly builtin = alternation(builtinPatterns);
-  private readonly extra: RegExp | undefined;
-  private readonly every: RegExp;
+  private readonly everyBuiltin = alternation(builtinPatterns, 'g');
+  /** The config's `cache.redact`: users' patterns, so RE2 runs them (linear in the text, whatever the pattern). */
+  private readonly extra: LinearPattern | undefined;
 
-  /** `extra`: the config's `cache.redact`, regular expressions as text. */
+  /** `extra`: the config's `cache.redact`, regular expressions as text (checked when the config is read). */
   constructor(extra: readonly string[] = []) {
-    this.extra = extra.length ? alternation(extra) : undefined;
-    this.every = alternation([...builtinPatterns, ...extra], 'g');
+    this.extra = extra.length ? linearPattern(extra.map((pattern) => `(?:${pattern})`).join('|')) : undefined;
   }
 
   /** Whether text (the canonical JSON a key is made from) holds a secret; the common case, none, stays cheap. */
@@ -44,7 +46,10 @@ export class Redactor {
 
   /** A copy of `value` with every secret in its strings replaced. */
   scrub<T>(value: T): T {
-    if (typeof value === 'string') return value.replace(this.every, redactedMarker) as T;
+    if (typeof value === 'string') {
+      const scrubbed = value.replace(this.everyBuiltin, redactedMarker);
+      return (this.extra ? this.extra.replaceAll(scrubbed, redactedMarker) : scrubbed) as T;
+    }
     if (Array.isArray(value)) return value.map((item: unknown) => this.scrub(item)) as T;
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([field, item]) => [field, this.scrub(item)])) as T;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { patternProblem } from './pattern.js';
 import { ConfigError } from '../errors.js';
 import { jsonPath } from '../mocks/load.js';
 
@@ -44,14 +45,10 @@ const configFile = z.strictObject({
       /** More secret patterns (regular expressions) replaced before keying and writing. */
       redact: z
         .array(
-          z.string().refine((pattern) => {
-            try {
-              new RegExp(pattern);
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'not a valid regular expression'),
+          z.string().superRefine((pattern, context) => {
+            const problem = patternProblem(pattern);
+            if (problem) context.addIssue({ code: 'custom', message: `the pattern ${JSON.stringify(pattern)} cannot be used: ${problem}` });
+          }),
         )
         .optional(),
     })

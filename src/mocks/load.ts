@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { patternProblem } from '../config/pattern.js';
 import { MocksFileError } from '../errors.js';
 import type { Mocks } from './types.js';
 
@@ -7,7 +8,18 @@ const usage = z.strictObject({ input_tokens: z.number().int().nonnegative(), out
 
 // JSON can only hold the data forms of a matcher; RegExp and predicates come from TypeScript.
 const matcher: z.ZodType = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(matcher), z.record(z.string(), matcher)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(matcher),
+    z.record(z.string(), matcher).superRefine((fields, context) => {
+      // A $regex that RE2 cannot run is refused here, where the file and the path can be named.
+      const problem = typeof fields.$regex === 'string' ? patternProblem(fields.$regex) : undefined;
+      if (problem) context.addIssue({ code: 'custom', path: ['$regex'], message: `the pattern ${JSON.stringify(fields.$regex)} cannot be used: ${problem}` });
+    }),
+  ]),
 );
 
 const success = z.strictObject({
