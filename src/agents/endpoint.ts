@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LiveContext } from '../actions/types.js';
@@ -25,7 +26,19 @@ export interface AgentEndpoint {
   openaiBaseUrl: string;
   /** For ANTHROPIC_BASE_URL: http://127.0.0.1:<port>/anthropic */
   anthropicBaseUrl: string;
+  /** This run's key: the agent gets it as OPENAI_API_KEY and ANTHROPIC_API_KEY, and a request without it is refused. */
+  token: string;
   close(): Promise<void>;
+}
+
+/** Whether a request carries the run's key, as the OpenAI SDKs send it (Bearer) or Anthropic's (x-api-key). */
+function carriesToken(request: IncomingMessage, token: string): boolean {
+  const expected = Buffer.from(token);
+  const given = [request.headers.authorization?.replace(/^Bearer\s+/i, ''), request.headers['x-api-key']].filter((value): value is string => typeof value === 'string');
+  return given.some((value) => {
+    const bytes = Buffer.from(value);
+    return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  });
 }
 
 async function sendAnswer(response: ServerResponse, answer: Response): Promise<void> {
@@ -45,6 +58,8 @@ async function sendAnswer(response: ServerResponse, answer: Response): Promise<v
  * calls go on to the provider that rehearse's environment names, with rehearse's key.
  */
 export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): Promise<AgentEndpoint> {
+  // Live, this endpoint spends rehearse's provider key: only the agent it was started for may use it.
+  const token = `rehearse-local-${randomBytes(24).toString('base64url')}`;
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { error: { message: `rehearse's local endpoint failed: ${(error as Error).message}`, type: 'server_error' } });
@@ -55,6 +70,15 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!loopback.has(request.socket.remoteAddress ?? '')) {
       sendJson(response, 403, { error: { message: 'rehearse serves agents on this machine only.', type: 'forbidden' } });
+      return;
+    }
+    if (!carriesToken(request, token)) {
+      sendJson(response, 401, {
+        error: {
+          message: "rehearse's local endpoint answers only the agent process it was started for: send the key its environment holds (OPENAI_API_KEY or ANTHROPIC_API_KEY), as the SDKs do.",
+          type: 'authentication_error',
+        },
+      });
       return;
     }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -91,6 +115,7 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
   return {
     openaiBaseUrl: `http://127.0.0.1:${port}/openai/v1`,
     anthropicBaseUrl: `http://127.0.0.1:${port}/anthropic`,
+    token,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,13 +3,14 @@ const secretName = /(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?
 
 /**
  * The environment an agent process runs with: the invocation's own (PATH, HOME, a virtualenv…)
- * without secrets, then the bot's `env`, then the local endpoint's URLs and dummy keys, so the
- * agent's SDK talks to rehearse and could not reach a provider with a real key if it tried.
+ * without secrets, then the bot's `env`, then the local endpoint's URLs and this run's key for it, so
+ * the agent's SDK talks to rehearse, could not reach a provider with a real key if it tried, and no
+ * other local process can spend rehearse's key through the endpoint.
  */
 export function agentEnvironment(
   inherited: Readonly<Record<string, string | undefined>>,
   own: Readonly<Record<string, string>>,
-  endpoint: { openaiBaseUrl: string; anthropicBaseUrl: string },
+  endpoint: { openaiBaseUrl: string; anthropicBaseUrl: string; token: string },
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(inherited)) {
@@ -17,8 +18,8 @@ export function agentEnvironment(
   }
   Object.assign(env, own);
   env.OPENAI_BASE_URL = endpoint.openaiBaseUrl;
-  env.OPENAI_API_KEY = 'rehearse-local-endpoint';
+  env.OPENAI_API_KEY = endpoint.token;
   env.ANTHROPIC_BASE_URL = endpoint.anthropicBaseUrl;
-  env.ANTHROPIC_API_KEY = 'rehearse-local-endpoint';
+  env.ANTHROPIC_API_KEY = endpoint.token;
   return env;
 }

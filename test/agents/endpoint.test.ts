@@ -10,12 +10,16 @@ import { startOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath } from '../support/temp.js';
 import { completedActions, deadProvider, repoRoot, stderrLines, testEnv } from './support.js';
 
+type ProbeAnswer = { status: number; type: string | null; body: { error?: { message?: string; type?: string } } };
+
 interface Probe {
   prompt: string;
   env: Record<string, string | boolean | undefined>;
   names: string[];
-  models: { status: number; type: string | null; body: { error?: { message?: string; type?: string } } };
-  embeddings: { status: number; type: string | null; body: { error?: { message?: string; type?: string } } };
+  models: ProbeAnswer;
+  embeddings: ProbeAnswer;
+  withoutKey: ProbeAnswer;
+  wrongKey: ProbeAnswer;
 }
 
 const probeBot = defineBot({ key: 'probe-agent', command: [process.execPath, 'probe.mjs'], cwd: 'fixtures', env: { AGENT_FLAVOUR: 'vanilla' } });
@@ -38,8 +42,13 @@ describe('the endpoint of a command agent', () => {
     expect(probe.env.OPENAI_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/openai\/v1$/);
     expect(probe.env.ANTHROPIC_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/anthropic$/);
     expect(new URL(String(probe.env.ANTHROPIC_BASE_URL)).port).toBe(new URL(String(probe.env.OPENAI_BASE_URL)).port);
-    expect(probe.env.OPENAI_API_KEY).toBe('rehearse-local-endpoint');
-    expect(probe.env.ANTHROPIC_API_KEY).toBe('rehearse-local-endpoint');
+    // A key of this run's own: another local process cannot spend rehearse's provider key through the endpoint.
+    expect(probe.env.OPENAI_API_KEY).toMatch(/^rehearse-local-[A-Za-z0-9_-]{32}$/);
+    expect(probe.env.ANTHROPIC_API_KEY).toBe(probe.env.OPENAI_API_KEY);
+    for (const refused of [probe.withoutKey, probe.wrongKey]) {
+      expect(refused.status).toBe(401);
+      expect(refused.body.error?.type).toBe('authentication_error');
+    }
     expect(probe.env.AGENT_FLAVOUR).toBe('vanilla'); // the bot's own env
     expect(probe.env.HAS_PATH).toBe(true); // the ordinary environment is passed on
     expect(probe.names.filter((name) => name.startsWith('REHEARSE_'))).toEqual([]);
