@@ -31,6 +31,18 @@ export interface AgentEndpoint {
   close(): Promise<void>;
 }
 
+/** What is wrong with a request body that is not a JSON object (undefined when it is one). */
+function bodyProblem(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return text.trim() === '' ? 'the body is empty' : `the body is not JSON (${(error as Error).message})`;
+  }
+  if (value === null || typeof value !== 'object') return `the body is ${value === null ? 'null' : `a ${typeof value}`}`;
+  return Array.isArray(value) ? 'the body is an array' : undefined;
+}
+
 /** Whether a request carries the run's key, as the OpenAI SDKs send it (Bearer) or Anthropic's (x-api-key). */
 function carriesToken(request: IncomingMessage, token: string): boolean {
   const expected = Buffer.from(token);
@@ -101,6 +113,11 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       sendJson(response, error.status, { error: { message: error.message, type: 'invalid_request_error' } }, error.headers);
+      return;
+    }
+    const problem = bodyProblem(bodyText);
+    if (problem) {
+      sendJson(response, 400, { error: { message: `rehearse's local endpoint needs a JSON object as the request body: ${problem}.`, type: 'invalid_request_error' } });
       return;
     }
     const answer = await exchangeWire(caller, { api, bodyText, target: () => targetFromEnv(api, live.env, headers) });

@@ -20,6 +20,7 @@ interface Probe {
   embeddings: ProbeAnswer;
   withoutKey: ProbeAnswer;
   wrongKey: ProbeAnswer;
+  badBodies: ProbeAnswer[];
 }
 
 const probeBot = defineBot({ key: 'probe-agent', command: [process.execPath, 'probe.mjs'], cwd: 'fixtures', env: { AGENT_FLAVOUR: 'vanilla' } });
@@ -49,6 +50,14 @@ describe('the endpoint of a command agent', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.error?.type).toBe('authentication_error');
     }
+    // A body that is not a JSON object is the caller's mistake: 400 saying so, not a 500.
+    expect(probe.badBodies.map((answer) => [answer.status, answer.body.error?.type])).toEqual(Array(4).fill([400, 'invalid_request_error']));
+    expect(probe.badBodies.map((answer) => answer.body.error?.message?.split(': ')[1])).toEqual([
+      expect.stringContaining('the body is not JSON'),
+      'the body is an array.',
+      'the body is empty.',
+      'the body is a string.',
+    ]);
     expect(probe.env.AGENT_FLAVOUR).toBe('vanilla'); // the bot's own env
     expect(probe.env.HAS_PATH).toBe(true); // the ordinary environment is passed on
     expect(probe.names.filter((name) => name.startsWith('REHEARSE_'))).toEqual([]);
