@@ -172,6 +172,20 @@ export class CacheReadOnlyError extends RehearseError {
   }
 }
 
+/** rehearse serve could not listen where it was told: the port is taken, or the host is not this machine's. */
+export class ServeListenError extends RehearseError {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const where = `${host}:${port}`;
+    const [problem, hint] =
+      cause.code === 'EADDRINUSE'
+        ? ['the port is in use (another rehearse serve, or another program)', `Stop it (rehearse serve stops on Ctrl-C or SIGTERM), or pick another port: --port ${port + 1} (--port 0 takes any free one).`]
+        : cause.code === 'EACCES'
+          ? ['this user may not listen on that port (ports below 1024 need privileges)', 'Pick a port above 1023: --port 8787.']
+          : ['the host is not an address of this machine', '--host 127.0.0.1 serves this machine only; --host 0.0.0.0 every interface (then set REHEARSE_SERVER_TOKEN).'];
+    super('SERVE_LISTEN_FAILED', `rehearse serve cannot listen on ${where}: ${problem} (${cause.code ?? cause.message}).`, { hint, cause });
+  }
+}
+
 /**
  * The cache is busy: other processes held it past the wait rehearse allows (a long write, an
  * integrity check of a large file). Nothing is wrong with the file; the operation can be run again.

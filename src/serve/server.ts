@@ -14,6 +14,7 @@ import { apiRoutes } from './routes/index.js';
 import { isLoopback, serverSettings } from './settings.js';
 import { TaskStore } from './tasks.js';
 import type { RunningServer, ServeOptions } from './types.js';
+import { ServeListenError } from '../errors.js';
 
 /** The path of the request line; a target no URL parser reads is the client's fault, not a 500. */
 function requestPath(req: IncomingMessage): string {
@@ -44,9 +45,9 @@ async function handle(context: ServerContext, router: Router, req: IncomingMessa
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new ServeListenError(host, port, error)));
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve(server.address() as AddressInfo);
     });
   });

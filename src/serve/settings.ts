@@ -52,6 +52,12 @@ export function serverSettings(options: ServeOptions): ServerSettings {
   const port = options.port ?? fileServe.port ?? defaultPort;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`The port is ${port}; give a whole number from 0 (any free port) to 65535.`);
   const rateLimit = options.rateLimit ?? fileServe.rateLimit;
+  if (options.token === undefined && baseEnv.REHEARSE_SERVER_TOKEN !== undefined && baseEnv.REHEARSE_SERVER_TOKEN.trim() === '') {
+    // Set but empty is a mistake (a missing CI secret), not a wish for an open server.
+    throw new UsageError('REHEARSE_SERVER_TOKEN is set but empty: the server would run with no token.', {
+      hint: 'Set it to a secret (or several, comma-separated), or unset it to serve without a token (then only on 127.0.0.1).',
+    });
+  }
   const token = options.token ?? (baseEnv.REHEARSE_SERVER_TOKEN || undefined);
   // Several tokens, comma-separated, give several clients their own rate and concurrency budgets.
   const tokens = token?.split(',').map((one) => one.trim());
