@@ -100,7 +100,8 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   }
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    // A byte-order mark (as some Windows editors save) is not part of the JSON.
+    value = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }

@@ -135,6 +135,8 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
   let output: unknown;
+  // A flag beside the value: a bot may `throw undefined`, and that is a failure too.
+  let failed = false;
   let failure: unknown;
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
@@ -146,6 +148,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     checkSerializable(output);
     perRun.checkOutput?.(output);
   } catch (error) {
+    failed = true;
     failure = error;
   } finally {
     clearTimeout(timer);
@@ -153,8 +156,8 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     await resources.close();
   }
 
-  const status = failure === undefined ? 'completed' : 'failed';
-  const error = failure === undefined ? undefined : errorInfo(dispatcher.causeOf(failure));
+  const status = failed ? 'failed' : 'completed';
+  const error = failed ? errorInfo(dispatcher.causeOf(failure)) : undefined;
   if (status === 'completed' && output !== undefined) {
     dispatcher.addMessage({ role: 'assistant', content: responseContent(output), bot_path: botPath, kind: 'output' });
   }

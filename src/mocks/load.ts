@@ -76,7 +76,7 @@ export function parseMocks(value: unknown, source: string): Mocks {
 export function loadMocksFile(file: string): Mocks {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // a byte-order mark is not part of the JSON
   } catch (error) {
     throw new MocksFileError(file, '$', `the file cannot be read (${(error as Error).message}).`, {
       hint: 'Check the path given to --mocks (relative paths start from the current directory).',

@@ -45,7 +45,18 @@ function snapshot(value: unknown): unknown {
 export function errorInfo(error: unknown): ErrorInfo {
   if (isRehearseError(error)) return { code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) };
   if (error instanceof Error) return { code: error.name === 'Error' ? 'BOT_ERROR' : error.name, message: error.message };
-  return { code: 'BOT_ERROR', message: String(error) };
+  if (typeof error === 'string') return { code: 'BOT_ERROR', message: error }; // `throw 'out of stock'` says what it means
+  // `throw null`, `throw { reason }`: say what was thrown, not just "null".
+  const shown = error !== null && typeof error === 'object' ? safeJson(error) : String(error);
+  return { code: 'BOT_ERROR', message: `The bot threw ${shown}, not an Error.`, hint: 'Throw an Error (throw new Error("what went wrong")) so the run reports a message and a stack.' };
+}
+
+function safeJson(value: object): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 200) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /**
