@@ -1,11 +1,11 @@
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { openStore } from '../../cache/open.js';
 import { exportJsonl } from '../../cache/export-jsonl.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { cacheOptions, cacheTarget, entries } from './common.js';
 import { progressBar } from './progress.js';
@@ -13,6 +13,20 @@ import { progressBar } from './progress.js';
 /** Whether an error is the reader of a pipe going away (`rehearse cache export | head`). */
 function isBrokenPipe(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+/** Opens the file an export is written to (its partial copy), or says why it cannot be written: before any work. */
+function openForExport(partial: string, file: string): number {
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`Cannot write the export to ${file}: it is a folder.`, { hint: `Name a file, for example ${join(file, 'recordings.jsonl')}, or - for stdout.` });
+  }
+  try {
+    return openSync(partial, 'w');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? (existsSync(dirname(file)) ? 'no file can be created in its folder' : 'its folder does not exist') : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'its folder is not writable' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new UsageError(`Cannot write the export to ${file}: ${why}.`, { hint: 'Name a file in a folder you can write to, or - for stdout.' });
+  }
 }
 
 export function exportCommand(cli: Argv) {
@@ -26,14 +40,18 @@ export function exportCommand(cli: Argv) {
         .example('$0 cache export | grep support-bot', 'Entries to stdout'),
     async (args) => {
       const target = cacheTarget(args);
-      const store = openStore(target.storeLocation);
-      if (!(await store.exists())) throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
       // yargs hands `-` over as an empty string.
       const toStdout = args.file === '-' || args.file === '';
       const file = toStdout ? undefined : resolve(args.file);
       // Written beside the file and renamed when complete: an interrupted export never leaves half a file.
       const partial = file && `${file}.${process.pid}.partial`;
-      const out: Writable = partial ? createWriteStream(partial) : process.stdout;
+      const out: Writable = partial ? createWriteStream('', { fd: openForExport(partial, file) }) : process.stdout;
+      const store = openStore(target.storeLocation);
+      if (!(await store.exists())) {
+        await store.close();
+        if (partial) (out.destroy(), rmSync(partial, { force: true }));
+        throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
+      }
       const bar = progressBar('Exporting');
       let written: number;
       try {
