@@ -13,8 +13,24 @@ import { usageCommand } from './usage.js';
 /** Errors that mean the command was asked for wrongly: exit code 2, as for a yargs usage error. */
 const usageCodes = new Set(['USAGE', 'CONFIG_INVALID', 'BOT_NOT_FOUND', 'MOCKS_INVALID']);
 
+/**
+ * `--max-age -5d` as yargs would read it: the value looks like short flags (-5 -d). An option
+ * followed by a negative number is joined to it (`--max-age=-5d`), so the option's own check says
+ * what is wrong with the value.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    const next = argv[index + 1];
+    if (/^--[a-z][\w-]*$/i.test(arg) && next !== undefined && /^-\d/.test(next)) (joined.push(`${arg}=${next}`), index++);
+    else joined.push(arg);
+  }
+  return joined;
+}
+
 export async function main(argv: string[]): Promise<void> {
-  let cli = yargs(argv)
+  let cli = yargs(joinNegativeValues(argv))
     .scriptName('rehearse')
     .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
     .strict()

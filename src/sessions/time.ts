@@ -16,6 +16,6 @@ export function sinceBound(since: Since | undefined): string {
 /** A `limit` for SQLite: a positive whole number, or -1 (no limit) when left out. */
 export function limitValue(limit: number | undefined): number {
   if (limit === undefined) return -1;
-  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`limit is ${limit}; give a whole number above 0.`);
+  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`limit is ${Number.isNaN(limit) ? "not a number" : limit}; give a whole number above 0.`);
   return limit;
 }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { selectEntries } from '../../cache/filters.js';
+import { limitValue } from '../../sessions/time.js';
 import { writeJson, writeLines } from '../state-options.js';
 import {
   botsNotFoundJson,
@@ -35,7 +36,7 @@ export function lsCommand(cli: Argv) {
           usage: cacheUsage(target),
           ...(filter.stale && { currentVersions: await currentBotVersions(target.config) }),
         });
-        const shown = args.limit === undefined ? selection.entries : selection.entries.slice(0, Math.max(0, args.limit));
+        const shown = args.limit === undefined ? selection.entries : selection.entries.slice(0, limitValue(args.limit));
         if (args.format === 'json') {
           return writeJson({
             org: target.org,
