@@ -19,7 +19,7 @@ import type { RunState } from '../modes/types.js';
 import '../actions/builtin.js';
 import { createContext } from './context.js';
 import { createLiveContext } from './live-context.js';
-import { EventLog } from './events.js';
+import { EventLog, type RehearseEvent } from './events.js';
 import { botInput, checkDatasets, recordCommand } from './input.js';
 import { LlmReport } from './llm-report.js';
 import { checkSerializable } from './output-check.js';
@@ -38,6 +38,23 @@ function checkTimeout(timeoutMs: number | undefined): number {
     throw new UsageError(`timeoutMs is ${timeoutMs}; give a number of milliseconds above 0 and at most ${maxTimeoutMs}.`);
   }
   return timeoutMs;
+}
+
+/**
+ * A caller's printEvents listener, kept from failing the run: an error it throws is reported once on
+ * stderr, and it goes on getting the events (it used to fail the action under way).
+ */
+function guardedListener(listener: (event: RehearseEvent) => void): (event: RehearseEvent) => void {
+  let reported = false;
+  return (event) => {
+    try {
+      listener(event);
+    } catch (error) {
+      if (reported) return;
+      reported = true;
+      process.stderr.write(`rehearse: the printEvents listener threw on a ${event.type} event (${error instanceof Error ? error.message : String(error)}); the run goes on, and so do its events.\n`);
+    }
+  };
 }
 
 /** Rejects when the signal aborts, so a bot that ignores its signal still ends on time. */
@@ -82,7 +99,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
         : new MockServer(options.mocks ?? {}, 'the mocks option (or a file given with --mocks)');
 
   if (options.printEvents === true) events.subscribe((event) => process.stderr.write(`${eventLine(event)}\n`));
-  else if (typeof options.printEvents === 'function') events.subscribe(options.printEvents);
+  else if (typeof options.printEvents === 'function') events.subscribe(guardedListener(options.printEvents));
 
   const invocationId = `inv_${randomUUID()}`;
   const { sessionId } = session;

@@ -1,6 +1,7 @@
 /**
- * What a run reports when a bot throws something that is not an Error, and a config file saved with
- * a byte-order mark.
+ * Mistakes of the code around a run, each reported without failing more than it must: a bot that
+ * throws something that is not an Error, a config file saved with a byte-order mark, a printEvents
+ * listener that throws.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,5 +42,29 @@ describe('a config file saved with a byte-order mark', () => {
     const run = await rehearse(['cache', 'stats', '--format', 'json'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toMatchObject({ org: 'bom-org' });
+  });
+});
+
+describe('a printEvents listener that throws', () => {
+  it('does not fail the run; it goes on getting events, and the error is said once on stderr', async () => {
+    const seen: string[] = [];
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      const result = await invoke(defineBot({ key: 'quiet', version: 'v1', run: () => 'done' }), {
+        mode: 'manual',
+        printEvents: (event) => {
+          seen.push(event.type);
+          throw new Error('listener broke');
+        },
+      });
+      expect(result.status).toBe('completed');
+      expect(seen).toEqual(['invocation.started', 'message', 'invocation.completed']);
+      expect(written.filter((line) => line.includes('printEvents listener threw'))).toHaveLength(1);
+      expect(written.join('')).toContain('listener broke');
+    } finally {
+      process.stderr.write = write;
+    }
   });
 });
