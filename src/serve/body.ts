@@ -42,5 +42,21 @@ export async function readJsonObject(req: IncomingMessage, maxBytes: number): Pr
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('The body must be a JSON object, e.g. {"query": "Hello"}.');
+  if (deeperThan(value, maxDepth)) throw badRequest(`The body is nested more than ${maxDepth} levels deep; inputs and mocks need far fewer. Flatten it.`);
   return value as Record<string, unknown>;
+}
+
+/** Deeper JSON is refused: validating it recursively (a mock matcher 100,000 levels deep) overflowed the stack into a 500. */
+const maxDepth = 100;
+
+/** Whether a parsed JSON value nests deeper than `limit`, measured without recursion. */
+function deeperThan(root: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
