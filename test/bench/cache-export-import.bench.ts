@@ -17,10 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import stableStringify from 'fast-json-stable-stringify';
-import { replayKey } from '../../src/cache/key.js';
-import { writeRows } from '../support/cache-seed.js';
 import type { CacheRow } from '../../src/cache/types.js';
+import { writeRows } from '../support/cache-seed.js';
+import { benchRow } from './fixtures/recorded-calls.js';
 
 const largest = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const sizes = [Math.round(largest / 10), largest];
@@ -29,33 +28,9 @@ const bin = join(root, 'bin/rehearse.js');
 if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first.');
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-const filler = 'The customer asks about the refund policy for items bought during the winter sale. '.repeat(11);
+/** Four bots, one recording a second from 2026-01-01: the rows export and import in a realistic order. */
 function row(index: number): CacheRow {
-  const parameters = {
-    model: 'gpt-4o-mini',
-    temperature: 0,
-    system: 'You are a support agent.',
-    messages: [{ role: 'user', content: `#${index} ${filler}` }],
-  };
-  const output = { content: `Answer ${index}: ${filler}`, tool_calls: [], stop_reason: 'end_turn', model: 'gpt-4o-mini', usage: { input_tokens: 250, output_tokens: 240 } };
-  const bot = `bench-bot-${index % 4}`;
-  return {
-    org: 'default',
-    key: replayKey({ bot_id: bot, bot_updated_at: 'bench-1', action_type: 'llm.message', parameters, occurrence: 0 }),
-    bot_id: bot,
-    bot_version: 'bench-1',
-    action_type: 'llm.message',
-    params: stableStringify(parameters),
-    occurrence: 0,
-    output: JSON.stringify(output),
-    status: 'success',
-    usage: JSON.stringify(output.usage),
-    cost_usd: 0.0002,
-    duration_ms: 800,
-    created_at: new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString(),
-    deltas: null,
-    redacted: 0,
-  };
+  return benchRow(index, { id: `bench-bot-${index % 4}`, version: 'bench-1' }, new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString());
 }
 
 function seed(path: string, entries: number): void {

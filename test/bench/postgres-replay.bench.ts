@@ -10,47 +10,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import stableStringify from 'fast-json-stable-stringify';
 import { PostgresStore } from '../../src/cache/postgres/store.js';
 import { closeSharedStores } from '../../src/cache/open.js';
-import type { CacheRow } from '../../src/cache/types.js';
-import { defineBot, invoke, replayKey, type LlmMessageParams } from '../../src/index.js';
+import { defineBot, invoke } from '../../src/index.js';
 import { writeRows } from '../support/cache-seed.js';
 import { startTestPostgres } from '../support/postgres.js';
+import { benchParams, benchRow } from './fixtures/recorded-calls.js';
 
 const calls = Number(process.env.BENCH_CALLS ?? 1000);
 const rounds = 7;
 const bot = { id: 'pg-bench-bot', version: 'v1' };
-const filler = 'The customer asks about the refund policy for items bought during the winter sale. '.repeat(11);
-const paramsFor = (index: number): LlmMessageParams => ({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `#${index} ${filler}` }] });
-
-function rowFor(index: number): CacheRow {
-  const parameters = paramsFor(index);
-  const output = { content: `Answer ${index}: ${filler}`, tool_calls: [], stop_reason: 'end_turn', model: 'gpt-4o-mini', usage: { input_tokens: 250, output_tokens: 240 } };
-  return {
-    org: 'default',
-    key: replayKey({ bot_id: bot.id, bot_updated_at: bot.version, action_type: 'llm.message', parameters, occurrence: 0 }),
-    bot_id: bot.id,
-    bot_version: bot.version,
-    action_type: 'llm.message',
-    params: stableStringify(parameters),
-    occurrence: 0,
-    output: JSON.stringify(output),
-    status: 'success',
-    usage: JSON.stringify(output.usage),
-    cost_usd: 0.0002,
-    duration_ms: 800,
-    created_at: '2026-11-23T00:00:00.000Z',
-    deltas: null,
-    redacted: 0,
-  };
-}
+const rowFor = (index: number) => benchRow(index, bot);
 
 const benchBot = defineBot({
   key: bot.id,
   version: bot.version,
   async run(_input, ctx) {
-    for (let index = 0; index < calls; index++) await ctx.llm.message(paramsFor(index));
+    for (let index = 0; index < calls; index++) await ctx.llm.message(benchParams(index));
     return 'done';
   },
 });

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import stableStringify from 'fast-json-stable-stringify';
 import { writeRows } from '../support/cache-seed.js';
-import { defineBot, invoke, replayKey, type LlmMessageParams } from '../../src/index.js';
+import { benchParams, benchRow } from './fixtures/recorded-calls.js';
+import { defineBot, invoke, type LlmMessageParams } from '../../src/index.js';
 
 const entries = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const callsPerRound = Math.min(20_000, entries);
@@ -23,50 +24,16 @@ const rounds = 7;
 const callsPerInvocation = 1000;
 const bot = { id: 'bench-bot', version: 'bench-1' };
 
-const filler = 'The customer asks about the refund policy for items bought during the winter sale. '.repeat(11);
-function paramsFor(index: number): LlmMessageParams {
-  return {
-    model: 'gpt-4o-mini',
-    temperature: 0,
-    system: 'You are a support agent.',
-    messages: [{ role: 'user', content: `#${index} ${filler}` }],
-  };
-}
-const outputFor = (index: number) => ({
-  content: `Answer ${index}: ${filler}`,
-  tool_calls: [],
-  stop_reason: 'end_turn',
-  model: 'gpt-4o-mini',
-  usage: { input_tokens: 250, output_tokens: 240 },
-});
+const paramsFor = benchParams;
 
 const dir = mkdtempSync(join(tmpdir(), 'rehearse-bench-'));
 const cachePath = join(dir, 'cache.sqlite');
 
 function seed(): void {
-  writeRows(cachePath,
+  writeRows(
+    cachePath,
     (function* rows() {
-      for (let index = 0; index < entries; index++) {
-        const parameters = paramsFor(index);
-        const output = outputFor(index);
-        yield {
-          org: 'default',
-          key: replayKey({ bot_id: bot.id, bot_updated_at: bot.version, action_type: 'llm.message', parameters, occurrence: 0 }),
-          bot_id: bot.id,
-          bot_version: bot.version,
-          action_type: 'llm.message',
-          params: stableStringify(parameters),
-          occurrence: 0,
-          output: JSON.stringify(output),
-          status: 'success' as const,
-          usage: JSON.stringify(output.usage),
-          cost_usd: 0.0002,
-          duration_ms: 800,
-          created_at: '2026-11-23T00:00:00.000Z',
-          deltas: null,
-          redacted: 0,
-        };
-      }
+      for (let index = 0; index < entries; index++) yield benchRow(index, bot);
     })(),
   );
 }
