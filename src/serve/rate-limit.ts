@@ -39,6 +39,7 @@ interface Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMs: number;
+  private lastSweep = 0;
 
   constructor(
     private readonly limit: RateLimit,
@@ -50,6 +51,7 @@ export class RateLimiter {
   /** Takes one token for the client, or throws 429 RATE_LIMIT_EXCEEDED with the seconds to wait. */
   take(client: string): void {
     const now = this.now();
+    if (now - this.lastSweep >= this.limit.windowMs) this.sweep(now);
     const bucket = this.buckets.get(client) ?? { tokens: this.limit.requests, updatedAt: now };
     bucket.tokens = Math.min(this.limit.requests, bucket.tokens + (now - bucket.updatedAt) * this.perMs);
     bucket.updatedAt = now;
@@ -60,5 +62,19 @@ export class RateLimiter {
     }
     const waitMs = (1 - bucket.tokens) / this.perMs;
     throw tooManyRequests(`Rate limit exceeded: at most ${this.limit.requests} invocations per ${this.limit.windowMs / 1000} s per client.`, waitMs / 1000);
+  }
+
+  /** How many clients the limiter holds a bucket for. */
+  get clients(): number {
+    return this.buckets.size;
+  }
+
+  /**
+   * Drops the buckets untouched for a whole window: refilled to the limit, each is the same as no
+   * bucket, and a server that met many clients (or many spoofed ones) would otherwise keep them all.
+   */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [client, bucket] of this.buckets) if (now - bucket.updatedAt >= this.limit.windowMs) this.buckets.delete(client);
   }
 }
