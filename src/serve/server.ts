@@ -39,6 +39,8 @@ async function handle(context: ServerContext, router: Router, req: IncomingMessa
     }
     await match.handler({ req, res, params: match.params, requestId, client });
   } catch (error) {
+    // A client that hung up mid-request (an aborted upload) is not the server's fault: nothing to answer, nothing to log.
+    if (req.destroyed && (req.readableAborted || res.destroyed)) return;
     sendError(res, toHttpError(error, requestId, context.settings.log));
   }
 }
