@@ -12,6 +12,8 @@ const builtinPatterns = [
   /gh[pousr]_[A-Za-z0-9]{30,}/, // GitHub tokens
   /xox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
   /AIza[0-9A-Za-z_-]{35}/, // Google API keys
+  /(?<=:\/\/[^\s/:@"']+:)[^\s/@"']+(?=@)/, // the password of a URL (postgres://user:password@host)
+  /(?<=[?&](?:api_?key|apikey|access_token|auth_token|token|secret|password|passwd|key)=)[^&\s"'#]+/, // a query parameter named like a secret
 ].map((pattern) => pattern.source);
 
 /**
@@ -19,7 +21,7 @@ const builtinPatterns = [
  * the alternation of patterns over every position of 2 KB of params costs a replay hit more than the
  * rest of its work together, so it only runs where one of them occurs.
  */
-const builtinNeedles = ['sk-', 'Bearer', 'AKIA', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'xox', 'AIza'];
+const builtinNeedles = ['sk-', 'Bearer', 'AKIA', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'xox', 'AIza', '://', 'key=', 'token=', 'secret=', 'password=', 'passwd='];
 
 export const redactedMarker = '[REDACTED]';
 
