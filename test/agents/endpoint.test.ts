@@ -30,6 +30,8 @@ const parentSecrets = {
   GITHUB_TOKEN: 'ghp_parent0123456789',
   AWS_SECRET_ACCESS_KEY: 'parent-aws-secret',
   DATABASE_PASSWORD: 'hunter2',
+  DATABASE_URL: 'postgres://admin:db-secret-pw@db.internal:5432/app',
+  GITHUB_PAT: 'ghp_0123456789abcdefghijklmnopqrstuvwxyz',
   REHEARSE_TEST_MARKER: 'rehearse-only',
 };
 
@@ -64,6 +66,9 @@ describe('the endpoint of a command agent', () => {
     expect(probe.names).not.toContain('GITHUB_TOKEN');
     expect(probe.names).not.toContain('AWS_SECRET_ACCESS_KEY');
     expect(probe.names).not.toContain('DATABASE_PASSWORD');
+    // Innocent names, secret values: left out by value.
+    expect(probe.names).not.toContain('DATABASE_URL');
+    expect(probe.names).not.toContain('GITHUB_PAT');
     expect(result.result.output).not.toContain('parent');
 
     for (const answer of [probe.models, probe.embeddings]) {
