@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, jsonColumns, keyOfValue, recomputeKey } from './entry-check.js';
 import { jsonText } from './export-jsonl.js';
+import type { Redactor } from './redact.js';
 import { SqliteStore } from './sqlite/store.js';
+import { redactRow } from './transfer.js';
 import { cacheColumns, type CacheRow, type RecordingStore } from './types.js';
 
 export const conflictPolicies = ['keep', 'replace', 'fail'] as const;
@@ -48,6 +50,8 @@ export interface ImportReport {
   wrote: boolean;
   /** Whether the cache file was created. */
   created: boolean;
+  /** Entries that held a secret, stored with it replaced (and so under a new key). */
+  redacted: number;
 }
 
 export interface ImportOptions {
@@ -62,6 +66,8 @@ export interface ImportOptions {
   reportLimit?: number;
   /** Called every 1,000 entries read. */
   onProgress?: (entries: number) => void;
+  /** The redaction a recording gets (built-in patterns and cache.redact): a line holding a secret is stored redacted and re-keyed. */
+  redactor?: Redactor;
 }
 
 /** Rows read, checked and written at a time: one transaction each on the staging files. */
@@ -95,6 +101,7 @@ export async function importJsonl(lines: AsyncIterable<string>, options: ImportO
     refused: false,
     wrote: false,
     created: false,
+    redacted: 0,
   };
   const { store, org } = options;
   // Start reading now: a readline interface drops the lines it reads before someone iterates it,
@@ -181,8 +188,10 @@ async function stageLines(staged: SqliteStore, lines: AsyncIterable<string>, opt
     if (text.trim() === '') continue;
     report.entries++;
     if (options.onProgress && report.entries % 1000 === 0) options.onProgress(report.entries);
-    const row = checkedRow(text, lineNumber, options.org, fault);
-    if (!row || report.faultCount > 0) continue; // refused already: check the rest, stage nothing more
+    const checked = checkedRow(text, lineNumber, options.org, fault);
+    if (!checked || report.faultCount > 0) continue; // refused already: check the rest, stage nothing more
+    const row = options.redactor ? redactRow(checked.row, checked.parameters, options.redactor) : checked.row;
+    if (row !== checked.row) report.redacted++;
     const repeated = batch.get(row.key);
     if (repeated) {
       // The export holds this key twice: fine when both lines say the same.
@@ -199,8 +208,8 @@ async function stageLines(staged: SqliteStore, lines: AsyncIterable<string>, opt
   return lineOf;
 }
 
-/** A line as the row it holds, its key checked against its fields; undefined (and a fault) when it cannot be one. */
-function checkedRow(text: string, line: number, org: string, fault: Fault): CacheRow | undefined {
+/** A line as the row it holds (and its params' value), its key checked against its fields; undefined (and a fault) when it cannot be one. */
+function checkedRow(text: string, line: number, org: string, fault: Fault): { row: CacheRow; parameters: unknown } | undefined {
   const parsed = parseLine(text, line, fault);
   if (!parsed) return undefined;
   const { row, params } = parsed;
@@ -227,7 +236,7 @@ function checkedRow(text: string, line: number, org: string, fault: Fault): Cach
     fault(line, row.key, problem);
     return undefined;
   }
-  return row as unknown as CacheRow;
+  return { row: row as unknown as CacheRow, parameters: check.parameters };
 }
 
 /** What a column holds that the cache cannot: a missing required field, or a value of the wrong kind. */

@@ -75,12 +75,26 @@ function checkedForPush(row: CacheRow, redactor: Redactor, result: TransferRepor
     result.refused.push({ org: row.org, key: row.key, problem: problem ?? 'unreadable' });
     return undefined;
   }
+  const redacted = redactRow(row, check.parameters, redactor);
+  if (redacted !== row) result.redacted++;
+  return redacted;
+}
+
+/**
+ * The row with every secret in its params, output and stream pieces replaced, and its key
+ * recomputed from the redacted params (as a recording is keyed); the row itself when it holds none.
+ * `parameters` is the params' value (parsed once by the caller's key check).
+ */
+export function redactRow(row: CacheRow, parameters: unknown, redactor: Redactor): CacheRow {
   const secretIn = (text: string | null) => text !== null && redactor.matches(text);
   if (!secretIn(row.params) && !secretIn(row.output) && !secretIn(row.deltas)) return row;
-  result.redacted++;
-  const parameters = redactor.scrub(check.parameters);
-  const scrubbed = { ...row, params: canonicalJson(parameters), output: JSON.stringify(redactor.scrub(JSON.parse(row.output) as unknown)), redacted: 1 };
-  if (row.deltas !== null) scrubbed.deltas = JSON.stringify(redactor.scrub(JSON.parse(row.deltas) as unknown));
+  const scrubbed: CacheRow = {
+    ...row,
+    params: canonicalJson(redactor.scrub(parameters)),
+    output: JSON.stringify(redactor.scrub(JSON.parse(row.output) as unknown)),
+    deltas: row.deltas === null ? null : JSON.stringify(redactor.scrub(JSON.parse(row.deltas) as unknown)),
+    redacted: 1,
+  };
   const rekeyed = recomputeKey(scrubbed);
-  return rekeyed.ok ? { ...scrubbed, key: rekeyed.computed } : undefined;
+  return rekeyed.ok ? { ...scrubbed, key: rekeyed.computed } : scrubbed;
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { replayKey } from '../../src/cache/key.js';
-import { cacheRow, seedCache, type SeedEntry } from '../support/cache-seed.js';
+import { cacheRow, seedCache, writeRows, type SeedEntry } from '../support/cache-seed.js';
 import { rehearse, repoRoot } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 
@@ -286,5 +286,25 @@ describe('rehearse cache import', () => {
     const missing = await cli('import', join(dir, 'nope.jsonl'), '--cache', join(dir, 'c.sqlite'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file');
+  });
+});
+
+describe('rehearse cache import of entries holding secrets', () => {
+  it('stores them redacted, under the key of the redacted request, and says how many', async () => {
+    const dir = tempDir();
+    const secretRow = cacheRow({ bot: 'leaky-bot', params: { q: 'call with sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX please' }, output: { content: 'used sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX' } });
+    const cleanRow = cacheRow({ bot: 'leaky-bot', params: { q: 'nothing secret' } });
+    const source = join(dir, 'source.sqlite');
+    writeRows(source, [secretRow, cleanRow]);
+    const exported = (await cli('export', '--cache', source)).stdout;
+    const target = join(dir, 'target.sqlite');
+    const imported = JSON.parse((await rehearse(['cache', 'import', '-', '--cache', target, '--format', 'json'], { stdin: exported })).stdout) as ImportJson & { redacted: number };
+    expect(imported).toMatchObject({ entries: 2, added: 2, redacted: 1 });
+    const rows = rowsOf(target);
+    expect(JSON.stringify(rows)).not.toContain('sk-proj-');
+    const redacted = rows.find((row) => String(row.params).includes('[REDACTED]'))!;
+    expect(redacted.key).toBe(cacheRow({ bot: 'leaky-bot', params: { q: 'call with [REDACTED] please' } }).key);
+    expect(redacted.redacted).toBe(1);
+    expect((await cli('verify', '--cache', target)).code).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Argv } from 'yargs';
 import { conflictPolicies, importJsonl, type ImportReport } from '../../cache/import-jsonl.js';
 import { openStore } from '../../cache/open.js';
+import { Redactor } from '../../cache/redact.js';
 import { UsageError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { cacheOptions, cacheTarget, entries, shortKey } from './common.js';
@@ -19,6 +20,7 @@ function reportJson(report: ImportReport) {
     refused: report.refused,
     wrote: report.wrote,
     created: report.created,
+    redacted: report.redacted,
     fault_count: report.faultCount,
     faults: report.faults.map((fault) => ({ line: fault.line, key: fault.key, computed_key: fault.computedKey, problem: fault.problem })),
     conflict_count: report.conflictCount,
@@ -79,6 +81,7 @@ export function importCommand(cli: Argv) {
           org: target.org,
           policy: args.onConflict,
           dryRun: args.dryRun,
+          redactor: new Redactor(target.config.cacheRedact),
           onProgress: (done) => bar.update(done, undefined, size ? (input as ReadStream).bytesRead / size : undefined),
         });
       } finally {
@@ -97,6 +100,7 @@ export function importCommand(cli: Argv) {
       writeLines([
         `${args.dryRun ? 'Dry run: would import' : 'Imported'} ${entries(report.entries)} of ${source} into ${target.cachePath} (org ${target.org}): ${counts}.`,
         ...(report.created ? ['The cache file was created.'] : []),
+        ...(report.redacted ? [`${entries(report.redacted)} held a secret: stored with it replaced by [REDACTED], under the key of the redacted request.`] : []),
         ...(report.kept > 0 && report.conflicts.length > 0
           ? [`Kept the cache's own entry for: ${report.conflicts.map((conflict) => shortKey(conflict.key)).join(', ')}${report.kept > report.conflicts.length ? ', ...' : ''}.`]
           : []),
