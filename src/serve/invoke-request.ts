@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modeNames } from '../config/resolve.js';
+import { inputMessage, inputParameters } from '../invoke/input-schema.js';
 import type { InvokeOptions } from '../invoke/types.js';
 import { parseMocks } from '../mocks/load.js';
 import { badRequest, missingField } from './http-error.js';
@@ -8,14 +9,8 @@ import { badRequest, missingField } from './http-error.js';
  * The body of `POST /v1/agents/{agent_id}/invoke` (and of /stream and /async), in the snake_case of
  * hosted agent APIs. Unknown fields are refused, so a misspelt option is an error, not silently ignored.
  */
-const message = z.strictObject({
-  role: z.enum(['system', 'user', 'assistant', 'tool']),
-  content: z.string().nullable(),
-  tool_call_id: z.string().optional(),
-  name: z.string().optional(),
-});
-
-const parameters = z.record(z.string(), z.unknown());
+const message = inputMessage;
+const parameters = inputParameters;
 
 const file = z.union([
   z.strictObject({ path: z.string().min(1) }),
