@@ -1,4 +1,4 @@
-import { linearPattern, type LinearPattern } from '../config/pattern.js';
+import { linearPattern, type LinearPattern } from '../patterns/linear.js';
 
 /**
  * Values that look like API keys or bearer tokens, replaced before a recording is keyed and written,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { patternProblem } from './pattern.js';
+import { patternProblem } from '../patterns/linear.js';
 import { ConfigError } from '../errors.js';
 import { jsonPath } from '../mocks/load.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { patternProblem } from '../config/pattern.js';
+import { patternProblem } from '../patterns/linear.js';
 import { MocksFileError } from '../errors.js';
 import type { Mocks } from './types.js';
 

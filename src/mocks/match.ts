@@ -1,4 +1,4 @@
-import { linearPattern, type LinearPattern } from '../config/pattern.js';
+import { linearPattern, type LinearPattern } from '../patterns/linear.js';
 import type { ParamsMatcher } from './types.js';
 
 /** Compiled `$regex` patterns, by source: a mock's pattern is compiled once, not at every call. */
