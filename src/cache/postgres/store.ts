@@ -13,6 +13,7 @@ import type {
   RecordingStore,
   StoredOutcome,
 } from '../types.js';
+import { pages } from '../paging.js';
 import { printableUrl, serverOf } from './location.js';
 import { migrationLock, migrations, postgresSchemaVersion } from './schema.js';
 import * as sql from './statements.js';
@@ -139,26 +140,12 @@ export class PostgresStore implements RecordingStore {
 
   async *summaries(query: EntryQuery): AsyncIterable<EntrySummary> {
     await this.guard(() => this.ensure());
-    let after: EntrySummary | undefined;
-    for (;;) {
-      const page = sql.summaryPage(query, after, pageSize);
-      const { rows } = await this.query<EntrySummary>(page.text, page.values);
-      yield* rows;
-      if (rows.length < pageSize) return;
-      after = rows.at(-1);
-    }
+    yield* pages((after) => this.page<EntrySummary>(sql.summaryPage(query, after, pageSize)), pageSize);
   }
 
   async *rows(query: EntryQuery): AsyncIterable<CacheRow> {
     await this.guard(() => this.ensure());
-    let after: CacheRow | undefined;
-    for (;;) {
-      const page = sql.rowPage(query, after, pageSize);
-      const { rows } = await this.query<CacheRow>(page.text, page.values);
-      yield* rows;
-      if (rows.length < pageSize) return;
-      after = rows.at(-1);
-    }
+    yield* pages((after) => this.page<CacheRow>(sql.rowPage(query, after, pageSize)), pageSize);
   }
 
   rowsWithKeyPrefix(org: string, prefix: string, limit: number): Promise<CacheRow[]> {
@@ -317,6 +304,10 @@ export class PostgresStore implements RecordingStore {
     } catch (error) {
       throw this.unreachable(error);
     }
+  }
+
+  private async page<R extends pg.QueryResultRow>(page: { text: string; values: unknown[] }): Promise<R[]> {
+    return (await this.query<R>(page.text, page.values)).rows;
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

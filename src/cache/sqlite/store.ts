@@ -12,6 +12,7 @@ import type {
   StoredOutcome,
 } from '../types.js';
 import { defaultBusyTimeoutMs, isBusy, retryWhileBusy } from './busy.js';
+import { pages } from '../paging.js';
 import { ClaimBoard } from './claims.js';
 import { guarded, leaveWalMode, openConnection, type Connection } from './connection.js';
 import { fileError, inspectFile, needsUpgrade, upgradeSchema, type FileShape } from './schema.js';
@@ -128,24 +129,12 @@ export class SqliteStore implements RecordingStore {
     return this.read('reading recordings to compare', (db, open) => db.prepare<[string, string, string, number], CacheRow>(sql.recentRows(open.shape)).all(org, botId, actionType, limit), []);
   }
 
-  async *summaries(query: EntryQuery): AsyncIterable<EntrySummary> {
-    let after: EntrySummary | undefined;
-    for (;;) {
-      const page = await this.read('listing entries', (db, open) => sql.summaryPage(db, open.shape, query, after, pageSize), []);
-      yield* page;
-      if (page.length < pageSize) return;
-      after = page.at(-1);
-    }
+  summaries(query: EntryQuery): AsyncIterable<EntrySummary> {
+    return pages((after) => this.read('listing entries', (db, open) => sql.summaryPage(db, open.shape, query, after, pageSize), []), pageSize);
   }
 
-  async *rows(query: EntryQuery): AsyncIterable<CacheRow> {
-    let after: CacheRow | undefined;
-    for (;;) {
-      const page = await this.read('reading entries', (db, open) => sql.rowPage(db, open.shape, query, after, pageSize), []);
-      yield* page;
-      if (page.length < pageSize) return;
-      after = page.at(-1);
-    }
+  rows(query: EntryQuery): AsyncIterable<CacheRow> {
+    return pages((after) => this.read('reading entries', (db, open) => sql.rowPage(db, open.shape, query, after, pageSize), []), pageSize);
   }
 
   rowsWithKeyPrefix(org: string, prefix: string, limit: number): Promise<CacheRow[]> {
