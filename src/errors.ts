@@ -164,9 +164,9 @@ export class CacheUnreachableError extends RehearseError {
 export class CacheReadOnlyError extends RehearseError {
   readonly key: string;
 
-  constructor(location: string, botId: string, actionType: string, key: string) {
-    super('CACHE_READ_ONLY', `No recording of this ${actionType} call by bot "${botId}" (key ${key}), and the cache ${location} may only be read here, so it cannot be recorded. Nothing was called live.`, {
-      hint: 'Record it with a role that may write the cache (a developer\'s recorder role), or run strict (REHEARSE_STRICT=1) to see how the call differs from what was recorded.',
+  constructor(location: string, why: string, botId: string, actionType: string, key: string) {
+    super('CACHE_READ_ONLY', `No recording of this ${actionType} call by bot "${botId}" (key ${key}), and the cache ${location} may only be read here (${why}), so it cannot be recorded. Nothing was called live.`, {
+      hint: 'Record it where the cache may be written (a writable file and folder; on PostgreSQL a recorder role), or run strict (REHEARSE_STRICT=1) to see how the call differs from what was recorded.',
     });
     this.key = key;
   }

@@ -1,4 +1,4 @@
-import { Redactor } from '../cache/redact.js';
+import { Redactor } from '../secrets/redactor.js';
 
 /** Values that look like secrets (provider keys, tokens, a URL's password): the built-in redaction's patterns. */
 const secretValues = new Redactor();

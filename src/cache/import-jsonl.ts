@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, jsonColumns, keyOfValue, recomputeKey } from './entry-check.js';
 import { jsonText } from './export-jsonl.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import { SqliteStore } from './sqlite/store.js';
 import { redactRow } from './transfer.js';
 import { cacheColumns, type CacheRow, type RecordingStore } from './types.js';

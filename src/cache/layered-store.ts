@@ -23,8 +23,8 @@ export class LayeredStore implements RecordingStore {
     return this.team.exists();
   }
 
-  writable(): Promise<boolean> {
-    return this.team.writable();
+  whyReadOnly(): Promise<string | undefined> {
+    return this.team.whyReadOnly();
   }
 
   async prepareFor(org: string, botId: string, botVersion: string): Promise<void> {

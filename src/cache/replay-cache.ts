@@ -2,7 +2,7 @@ import { distance } from 'fastest-levenshtein';
 import type { StreamDelta, TokenUsage } from '../actions/types.js';
 import { canonicalJson, hashKey, keyText, type KeyMaterial } from './key.js';
 import { diffParams, type ParamDifference } from './params-diff.js';
-import { Redactor } from './redact.js';
+import { Redactor } from '../secrets/redactor.js';
 import { recordOnce, type FlightResult } from './single-flight.js';
 import type { CacheRow, Claim, RecordingStore, StoredOutcome } from './types.js';
 

@@ -1,6 +1,6 @@
 import { canonicalJson } from './key.js';
 import { recomputeKey } from './entry-check.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import type { CacheRow, EntryQuery, RecordingStore } from './types.js';
 
 /** Rows moved at a time. */

@@ -102,8 +102,12 @@ export interface RecordingStore {
   check(): Promise<void>;
   /** Whether the store holds a cache yet (a file that exists; a database with the table). */
   exists(): Promise<boolean>;
-  /** Whether recordings may be written here: false for a replay-only role, so a miss fails before its live call. */
-  writable(): Promise<boolean>;
+  /**
+   * Why recordings may not be written here (a replay-only role, a read-only file or folder), in words a
+   * user acts on; undefined when they may. Asked before a miss's live call, so nothing is paid for a
+   * recording that could not be kept.
+   */
+  whyReadOnly(): Promise<string | undefined>;
   /**
    * Optional: readies lookups of one bot version before an invocation's calls (a network store
    * loads its recordings in one round trip instead of one per call).

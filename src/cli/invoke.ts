@@ -113,6 +113,9 @@ async function runInvoke(args: InvokeArguments): Promise<number> {
   } else {
     result = await invoke(args.bot, options);
     if (args.format === 'events') for (const event of result.events) write(JSON.stringify(event));
+    // rehearse's own warnings (the run could not be saved, mocks given outside manual mode) reach a
+    // person whatever the format; a stream has printed them already.
+    for (const event of result.events) if (event.type === 'log' && event.level === 'warn') process.stderr.write(`rehearse: warning: ${event.message}\n`);
   }
   // A failed run's text is its error, which goes to stderr below; stdout stays for results.
   if (args.format === 'text' && result.success) write(result.formatted as string);

@@ -1,5 +1,6 @@
 import type { StreamDelta, TokenUsage } from '../actions/types.js';
 import type { ModeName } from '../config/resolve.js';
+import { Redactor } from '../secrets/redactor.js';
 
 export type ActionSource = 'live' | 'cache' | 'mock';
 
@@ -107,17 +108,34 @@ export type RehearseEvent =
   | LogEvent
   | InvocationCompletedEvent;
 
-/** Distributes events as they happen (to a stream, to printEvents) and keeps them for the result. */
+/**
+ * Distributes events as they happen (to a stream, to printEvents) and keeps them for the result.
+ * Every event leaves with its secrets replaced (a key in a prompt, a token in a URL, a password in a
+ * log line): events are what reach stderr, the state file, HTTP answers and callers' listeners.
+ */
 export class EventLog {
   readonly events: RehearseEvent[] = [];
   private readonly listeners: Array<(event: RehearseEvent) => void> = [];
   private closed = false;
+  /** The built-in patterns until the run's config is read; then those plus its `cache.redact`. */
+  private redactor = new Redactor();
+
+  /** Redacts with the config's own patterns too, from now on. */
+  redactWith(redactor: Redactor): void {
+    this.redactor = redactor;
+  }
+
+  /** `value` as it may leave the run: what every other exit (the result, the session's history) uses. */
+  redact<T>(value: T): T {
+    return this.redactor.scrub(value);
+  }
 
   emit(event: RehearseEvent): void {
     // A bot that ignores its signal may go on after a timeout; the finished record must not change.
     if (this.closed) return;
-    this.events.push(event);
-    for (const listener of this.listeners) listener(event);
+    const safe = this.redactor.scrub(event);
+    this.events.push(safe);
+    for (const listener of this.listeners) listener(safe);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { ReplayCache } from '../cache/replay-cache.js';
-import { Redactor } from '../cache/redact.js';
+import { Redactor } from '../secrets/redactor.js';
 import { sharedStore } from '../cache/open.js';
 import { findBot } from '../bots/find.js';
 import { isBot, type Bot } from '../bots/types.js';
@@ -81,6 +81,8 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const started = performance.now();
   const env = options.env ?? process.env;
   const config = resolveConfig(options, env);
+  const redactor = new Redactor(config.cacheRedact);
+  events.redactWith(redactor);
   const format = checkFormat(options.format ?? 'events');
   const timeoutMs = checkTimeout(options.timeoutMs);
   const perRun = perInvocationOptions(options, config.cwd);
@@ -109,7 +111,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const botPath = bot.key;
   const llmReport = new LlmReport(config.llm);
   const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
-  const cache = config.mode === 'replay' ? new ReplayCache(sharedStore(config, env), config.org, new Redactor(config.cacheRedact)) : undefined;
+  const cache = config.mode === 'replay' ? new ReplayCache(sharedStore(config, env), config.org, redactor) : undefined;
   const run: RunState = {
     live: resources.live,
     cache,
@@ -174,10 +176,11 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   }
 
   const status = failed ? 'failed' : 'completed';
-  const error = failed ? errorInfo(dispatcher.causeOf(failure)) : undefined;
-  if (status === 'completed' && output !== undefined) {
-    dispatcher.addMessage({ role: 'assistant', content: responseContent(output), bot_path: botPath, kind: 'output' });
-  }
+  // What leaves the run (the result, HTTP answers, the state file) has its secrets replaced, as events do.
+  const error = failed ? events.redact(errorInfo(dispatcher.causeOf(failure))) : undefined;
+  const safeOutput = status === 'completed' ? events.redact(output) : undefined;
+  const answer = status === 'completed' ? responseContent(safeOutput) : null;
+  if (safeOutput !== undefined) dispatcher.addMessage({ role: 'assistant', content: answer, bot_path: botPath, kind: 'output' });
   const durationMs = performance.now() - started;
   saveInvocation(
     config,
@@ -195,8 +198,8 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
       durationMs,
       error: error ? `${error.code}: ${error.message}` : null,
       startedAt,
-      prompt: given.prompt,
-      answer: status === 'completed' ? responseContent(output) : null,
+      prompt: events.redact(given.prompt),
+      answer,
       events: events.events,
       cacheHits: run.cacheHits,
     },
@@ -208,7 +211,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const result: Omit<InvokeResult, 'formatted'> = {
     success: status === 'completed',
     status,
-    result: { status, output: status === 'completed' ? output : undefined, error },
+    result: { status, output: safeOutput, error },
     messages: [...dispatcher.messages],
     events: events.events,
     error,

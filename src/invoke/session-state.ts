@@ -6,6 +6,7 @@ import type { InvocationRecord } from '../sessions/index.js';
 import { recordCacheHits } from '../state/cache-usage.js';
 import type { ActionCompletedEvent, RehearseEvent } from './events.js';
 import { cacheIdentity } from '../cache/open.js';
+import { isRehearseError } from '../errors.js';
 
 export interface OpenedSession {
   sessionId: string;
@@ -62,6 +63,7 @@ export function saveInvocation(config: ResolvedConfig, finished: FinishedInvocat
       appendSessionTurn(config.statePath, { org: config.org, sessionId: record.sessionId, botId: record.botId, user: prompt || null, assistant: answer });
     }
   } catch (error) {
-    warn(`The run could not be saved to ${config.statePath}: ${(error as Error).message}`);
+    const reason = isRehearseError(error) ? `${error.message} ${error.hint ?? ''}`.trim() : `${config.statePath}: ${(error as Error).message}`;
+    warn(`This run was not saved, so \`rehearse runs\`, \`rehearse usage\` and its session will not show it. ${reason}`);
   }
 }

@@ -3,7 +3,6 @@ import type { LiveContext, StreamDelta } from '../actions/types.js';
 import { ActionFailedError, isRehearseError, ProviderError, StrictMissError } from '../errors.js';
 import type { ActionCompletedEvent, ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
 import type { ActionBot, LiveRunner, ModeStrategy, RunState } from './types.js';
-import { Redactor } from '../cache/redact.js';
 
 type CompletionFields = Omit<ActionCompletedEvent, 'type' | 'at' | 'action_id' | 'action_type' | 'bot_path' | 'duration_ms'>;
 
@@ -43,15 +42,8 @@ function snapshot(value: unknown): unknown {
   }
 }
 
-/** Secrets in error messages (a bot's `Error('boom sk-live-…')`, a URL with its password) never reach the run's record, events, stderr or HTTP answers. */
-const secrets = new Redactor();
-
+/** What an error says. Secrets in it (a bot's `Error('boom sk-live-…')`) are replaced where it leaves the run: the event log and the result. */
 export function errorInfo(error: unknown): ErrorInfo {
-  const info = describeError(error);
-  return { ...info, message: secrets.scrub(info.message), ...(info.hint !== undefined && { hint: secrets.scrub(info.hint) }) };
-}
-
-function describeError(error: unknown): ErrorInfo {
   if (isRehearseError(error)) return { code: error.code, message: error.message, ...(error.hint && { hint: error.hint }) };
   if (error instanceof Error) return { code: error.name === 'Error' ? 'BOT_ERROR' : error.name, message: error.message };
   if (typeof error === 'string') return { code: 'BOT_ERROR', message: error }; // `throw 'out of stock'` says what it means
@@ -206,8 +198,9 @@ export class Dispatcher {
   }
 
   addMessage(message: RunMessage): void {
-    this.messages.push(message);
-    this.events.emit({ type: 'message', at: Date.now(), message });
+    const safe = this.events.redact(message);
+    this.messages.push(safe);
+    this.events.emit({ type: 'message', at: Date.now(), message: safe });
   }
 
   private count(source: string, recorded: boolean, savedCostUsd: number): void {

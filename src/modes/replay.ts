@@ -90,7 +90,8 @@ export const replayMode: ModeStrategy = {
       return { stored: written.stored, value: { ...live, cacheKey: key, recorded: true, ...(written.redacted && { redacted: true }), ...(expiredAt && { expired: true }) } };
     };
     // A role that may only read (CI's) fails here, before spending anything on a live call.
-    if (!(await cache.store.writable())) throw new CacheReadOnlyError(cache.store.location, bot.id, definition.type, key);
+    const readOnly = await cache.store.whyReadOnly();
+    if (readOnly) throw new CacheReadOnlyError(cache.store.location, readOnly, bot.id, definition.type, key);
     // A refresh, or an expired recording, is written over on purpose: each caller makes its own call.
     if (run.refresh || expiredAt) return (await recordLive()).value;
     // One live call per missing key: a caller that finds another recording it waits and replays that.

@@ -1,5 +1,9 @@
 import { BotNotFoundError, isRehearseError } from '../errors.js';
+import { Redactor } from '../secrets/redactor.js';
 import { HttpError } from './http-error.js';
+
+/** An error's text may quote what a client sent (a key in a prompt, a token in a URL): replaced in answers and in the log. */
+const secrets = new Redactor();
 
 /**
  * Engine errors that mean the request asked for something wrong (a bad session id, timeout or dataset
@@ -16,9 +20,9 @@ export function toHttpError(error: unknown, requestId: string, log: (line: strin
     return new HttpError(404, 'AGENT_NOT_FOUND', `No agent "${error.botKey}". Known agents: ${known}.`);
   }
   if (isRehearseError(error) && clientErrorCodes.has(error.code)) {
-    return new HttpError(400, 'INVALID_REQUEST', error.hint ? `${error.message} ${error.hint}` : error.message);
+    return new HttpError(400, 'INVALID_REQUEST', secrets.scrub(error.hint ? `${error.message} ${error.hint}` : error.message));
   }
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const detail = secrets.scrub(error instanceof Error ? (error.stack ?? error.message) : String(error));
   log(`rehearse serve: internal error in request ${requestId}: ${detail}`);
   return new HttpError(500, 'INTERNAL_ERROR', `The server failed to handle the request; its log has the details (request ${requestId}).`);
 }

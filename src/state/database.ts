@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateFileError } from '../errors.js';
+import { writeBlocker } from '../files/write-access.js';
 
 /**
  * The local state file (`.rehearse/state.sqlite`, git-ignored): the memory index now, sessions and
@@ -95,7 +96,18 @@ export function migrate(db: Database.Database, feature: string, steps: readonly 
   migrated.set(db, done);
 }
 
+/** A path that is not a file this process may write: named before SQLite says "disk I/O error" or "not a database". */
+function checkWritablePath(file: string): void {
+  const found = statSync(file, { throwIfNoEntry: false });
+  const writeHint = 'It holds sessions and run records, so rehearse writes to it: point "state.path" in rehearse.config.json (or REHEARSE_STATE) at a file in a writable folder.';
+  if (found?.isDirectory()) throw new StateFileError(file, 'it is a folder, not a file.', { hint: `Point "state.path" (or REHEARSE_STATE) at a file, for example ${resolve(file, 'state.sqlite')}.` });
+  if (found && !found.isFile()) throw new StateFileError(file, 'it is not a regular file (a device, a pipe or a socket).', { hint: writeHint });
+  const blocker = writeBlocker(file);
+  if (blocker) throw new StateFileError(file, `${blocker}.`, { hint: writeHint });
+}
+
 function openFile(file: string): OpenState {
+  checkWritablePath(file);
   try {
     mkdirSync(dirname(file), { recursive: true });
   } catch (error) {

@@ -58,9 +58,16 @@ describe('secret scrubbing', () => {
     writeFileSync(join(dir, 'rehearse.config.json'), JSON.stringify({ cache: { redact: ['ACME-[0-9]{6}'] } }));
     server.enqueue({ kind: 'message', content: 'Your token is ghp_abcdefghijklmnopqrstuvwxyz0123456789 and your badge ACME-123456' });
     const cachePath = join(dir, 'cache.sqlite');
-    const result = await invoke(leaky, { input: 'my badge is ACME-654321', parameters: { key: 'none' }, mode: 'replay', cachePath, cwd: dir, env: { OPENAI_BASE_URL: server.url } });
-    // The bot itself still gets the live answer; only the recording is scrubbed.
-    expect((result.result.output as { content: string }).content).toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    const seenByBot: string[] = [];
+    const watching = defineBot({ key: 'leaky-bot', version: 'v1', run: async (input, ctx) => {
+      const answer = await leaky.run(input, ctx);
+      seenByBot.push(answer.content ?? '');
+      return answer;
+    } });
+    const result = await invoke(watching, { input: 'my badge is ACME-654321', parameters: { key: 'none' }, mode: 'replay', cachePath, cwd: dir, env: { OPENAI_BASE_URL: server.url } });
+    // The bot itself still gets the live answer; the recording, and what leaves the run, are scrubbed.
+    expect(seenByBot[0]).toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    expect((result.result.output as { content: string }).content).toBe('Your token is [REDACTED] and your badge [REDACTED]');
     const [row] = rowsOf(cachePath);
     expect(row?.output).not.toMatch(/ghp_|ACME-\d/);
     expect(row?.params).not.toContain('ACME-654321');

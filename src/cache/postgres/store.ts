@@ -77,10 +77,10 @@ export class PostgresStore implements RecordingStore {
     });
   }
 
-  /** Whether this role may record (a replay-only role may not). */
-  writable(): Promise<boolean> {
+  /** A replay-only role may not record. */
+  async whyReadOnly(): Promise<string | undefined> {
     this.canWrite ??= this.ensure().then(async () => (await this.query<{ insert: boolean }>("SELECT has_table_privilege('entries', 'INSERT') AS insert")).rows[0]!.insert);
-    return this.canWrite;
+    return (await this.canWrite) ? undefined : 'its role may only read (it has no INSERT on entries)';
   }
 
   find(org: string, key: string): Promise<StoredOutcome | undefined> {

@@ -18,6 +18,7 @@ import { guarded, leaveWalMode, openConnection, type Connection } from './connec
 import { fileError, inspectFile, needsUpgrade, upgradeSchema, type FileShape } from './schema.js';
 import * as sql from './statements.js';
 import { writeError } from './write-error.js';
+import { writeBlocker } from '../../files/write-access.js';
 
 export interface SqliteStoreOptions {
   /** How long an operation waits for other processes before CACHE_BUSY. */
@@ -84,9 +85,9 @@ export class SqliteStore implements RecordingStore {
     return existsSync(this.path);
   }
 
-  /** A file is written by whoever may write it; a read-only file fails the write itself, with its reason. */
-  async writable(): Promise<boolean> {
-    return true;
+  /** A read-only file, folder or file system, as the file system answers for this process (root included). */
+  async whyReadOnly(): Promise<string | undefined> {
+    return writeBlocker(this.path);
   }
 
   async find(org: string, key: string): Promise<StoredOutcome | undefined> {

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Argv } from 'yargs';
 import { conflictPolicies, importJsonl, type ImportReport } from '../../cache/import-jsonl.js';
 import { openStore } from '../../cache/open.js';
-import { Redactor } from '../../cache/redact.js';
+import { Redactor } from '../../secrets/redactor.js';
 import { UsageError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { cacheOptions, cacheTarget, entries, shortKey } from './common.js';

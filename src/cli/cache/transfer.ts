@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { openStore } from '../../cache/open.js';
 import { printableUrl } from '../../cache/postgres/location.js';
-import { Redactor } from '../../cache/redact.js';
+import { Redactor } from '../../secrets/redactor.js';
 import { transferRecordings, type TransferReport } from '../../cache/transfer.js';
 import type { EntryQuery } from '../../cache/types.js';
 import { UsageError } from '../../errors.js';

@@ -46,16 +46,35 @@ export class Redactor {
     return builtinNeedles.some((needle) => text.includes(needle)) && this.builtin.test(text);
   }
 
-  /** A copy of `value` with every secret in its strings replaced. */
+  /**
+   * `value` with every secret in its strings replaced: the same object when it holds none (the
+   * common case costs a walk, no copies), else a copy in which only what changed is new.
+   */
   scrub<T>(value: T): T {
-    if (typeof value === 'string') {
-      const scrubbed = value.replace(this.everyBuiltin, redactedMarker);
-      return (this.extra ? this.extra.replaceAll(scrubbed, redactedMarker) : scrubbed) as T;
+    if (typeof value === 'string') return (this.matches(value) ? this.replaceAll(value) : value) as T;
+    if (Array.isArray(value)) {
+      const items = value.map((item: unknown) => this.scrub(item));
+      return (items.some((item, index) => item !== value[index]) ? items : value) as T;
     }
-    if (Array.isArray(value)) return value.map((item: unknown) => this.scrub(item)) as T;
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([field, item]) => [field, this.scrub(item)])) as T;
+    if (value !== null && typeof value === 'object' && isPlainObject(value)) {
+      let copy: Record<string, unknown> | undefined;
+      for (const [field, item] of Object.entries(value)) {
+        const scrubbed = this.scrub(item);
+        if (scrubbed !== item) (copy ??= { ...(value as Record<string, unknown>) })[field] = scrubbed;
+      }
+      return (copy ?? value) as T;
     }
     return value;
   }
+
+  private replaceAll(text: string): string {
+    const scrubbed = text.replace(this.everyBuiltin, redactedMarker);
+    return this.extra ? this.extra.replaceAll(scrubbed, redactedMarker) : scrubbed;
+  }
+}
+
+/** Objects made of fields (JSON-like data), not class instances (a Date, a Map) whose fields are not their content. */
+function isPlainObject(value: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
