@@ -4,6 +4,7 @@ import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
 import { botsCommand } from './bots.js';
 import { cacheCommand } from './cache/index.js';
+import { initCommand } from './init.js';
 import { invokeCommand } from './invoke.js';
 import { runsCommand } from './runs.js';
 import { serveCommand } from './serve.js';
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('rehearse')
     .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
     .strict()
-    .demandCommand(1, 'Name a command: invoke, bots, sessions, runs, usage or cache.')
+    .demandCommand(1, 'Name a command: init, invoke, bots, sessions, runs, usage, cache or serve.')
     .recommendCommands()
     .help()
     .alias('h', 'help')
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       throw Object.assign(new Error(message), { usage: true });
     });
-  cli = serveCommand(cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli)))))));
+  cli = serveCommand(cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(initCommand(invokeCommand(cli))))))));
   try {
     await cli.parseAsync();
   } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * rehearse/vitest: one test suite for all three worlds.
+ * agent-rehearse/vitest: one test suite for all three worlds.
  *
  * The same tests run as unit tests against their mocks (`npx vitest`: manual mode), in CI against the
  * committed recordings (`REHEARSE_MODE=replay REHEARSE_STRICT=1 npx vitest`: a missing recording fails
@@ -11,19 +11,19 @@
  * Wiring, in vitest.config.ts:
  *
  *   import { defineConfig } from 'vitest/config';
- *   import { RehearseReporter } from 'rehearse/vitest/reporter';
+ *   import { RehearseReporter } from 'agent-rehearse/vitest/reporter';
  *
  *   export default defineConfig({
  *     test: {
- *       setupFiles: ['rehearse/vitest/setup'],              // registers the matchers
+ *       setupFiles: ['agent-rehearse/vitest/setup'],              // registers the matchers
  *       reporters: ['default', new RehearseReporter()],     // the end-of-run summary
- *     },                                                    // (or 'rehearse/vitest/reporter' as a string)
+ *     },                                                    // (or 'agent-rehearse/vitest/reporter' as a string)
  *   });
  *
- * The matchers' types come with any `import ... from 'rehearse/vitest'` (or `"types": ["rehearse/vitest"]`
+ * The matchers' types come with any `import ... from 'agent-rehearse/vitest'` (or `"types": ["agent-rehearse/vitest"]`
  * in tsconfig.json). In a test:
  *
- *   import { invokeForTest, isolate } from 'rehearse/vitest';
+ *   import { invokeForTest, isolate } from 'agent-rehearse/vitest';
  *
  *   describe('support bot', () => {
  *     isolate({ org: true }); // each test its own org: its recordings are served to it alone

@@ -12,7 +12,7 @@ export interface UsedActionOptions {
   status?: 'success' | 'error';
 }
 
-/** The matchers `rehearse/vitest/setup` registers, for `expect(result)` where result is an InvokeResult. */
+/** The matchers `agent-rehearse/vitest/setup` registers, for `expect(result)` where result is an InvokeResult. */
 export interface RehearseMatchers<R = unknown> {
   /** The invocation completed `actionType` (at least once, or `times` times), from `source` when given. */
   toHaveUsedAction(actionType: string, options?: UsedActionOptions): R;
@@ -123,5 +123,5 @@ function toHaveSucceeded(this: MatcherState, received: unknown): SyncExpectation
   };
 }
 
-/** For `expect.extend(rehearseMatchers)`; `rehearse/vitest/setup` does this for you. */
+/** For `expect.extend(rehearseMatchers)`; `agent-rehearse/vitest/setup` does this for you. */
 export const rehearseMatchers = { toHaveUsedAction, toHaveCacheHits, toHaveSucceeded };

@@ -1,5 +1,5 @@
 /**
- * The end-of-run summary of rehearse/vitest (`reporters: ['default', new RehearseReporter()]`):
+ * The end-of-run summary of agent-rehearse/vitest (`reporters: ['default', new RehearseReporter()]`):
  * invocations, cache hits, misses, recordings, cost saved, and every strict miss with the command that
  * records it. Workers append one JSON line per invocation to a file this reporter creates and hands them
  * through vitest's provide/inject; it reads the file when the run ends (each run, in watch mode too).

@@ -64,7 +64,8 @@ describe('patterns users give', () => {
     const health = await call(server, 'GET', '/health');
     expect(health.status).toBe(200);
     const answer = await invoking;
-    expect(performance.now() - started).toBeLessThan(3000);
+    // The backtracking engine took 46 s on this input; the bound is loose, so a busy machine does not fail it.
+    expect(performance.now() - started).toBeLessThan(12_000);
     expect(answer.body).toMatchObject({ status: 'failed', error: { code: 'MOCK_MISSING' } });
   }, 20_000);
 
@@ -76,7 +77,8 @@ describe('patterns users give', () => {
       writeFileSync(join(dir, 'rehearse.config.json'), JSON.stringify({ cache: { path: 'cache.sqlite', redact: [evil] } }));
       const started = performance.now();
       const result = await invoke(asking, { input: victim, mode: 'replay', cwd: dir, env: { OPENAI_BASE_URL: provider.url } });
-      expect(performance.now() - started).toBeLessThan(3000);
+      // The backtracking engine took 46 s on this input; the bound is loose, so a busy machine does not fail it.
+    expect(performance.now() - started).toBeLessThan(12_000);
       expect(result.error).toBeUndefined();
       expect(result.cache.recorded).toBe(1);
     } finally {

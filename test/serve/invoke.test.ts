@@ -20,7 +20,7 @@ describe('POST /v1/agents/{agent_id}/invoke', () => {
       usage: { prompt_tokens: 264, completion_tokens: 49, total_tokens: 313 },
       metadata: {
         agent_id: 'support-bot',
-        agent_version: '7597ad46d9a9dff8',
+        agent_version: 'c140fd3e858f1071',
         request_id: requestId,
         mode: 'replay',
         cost_usd: 0,
@@ -119,7 +119,7 @@ describe('GET /v1/agents and /health', () => {
     expect(answer.body.agents[2]).toEqual({
       key: 'support-bot',
       description: 'Classifies a support question, searches the help centre, checks the order, then answers.',
-      version: '7597ad46d9a9dff8',
+      version: 'c140fd3e858f1071',
     });
   });
 

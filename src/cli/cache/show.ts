@@ -64,7 +64,7 @@ export function showCommand(cli: Argv) {
     (command) =>
       cacheOptions(command)
         .positional('key-prefix', { type: 'string', demandOption: true, describe: 'The key, or its first characters' })
-        .example('$0 cache show edb199e4', 'The entry whose key starts so'),
+        .example('$0 cache show d41d6858', 'The entry whose key starts so'),
     async (args) => {
       const target = cacheTarget(args);
       const prefix = args.keyPrefix.trim().toLowerCase();
