@@ -31,6 +31,12 @@ export interface AgentEndpoint {
   close(): Promise<void>;
 }
 
+/** Whether a POST to this path would be an LLM call the endpoint serves (its prefix and its API agree). */
+function servedPath(pathname: string, headers: Headers): boolean {
+  const api = wireApiOf(new URL(pathname, 'http://127.0.0.1'), 'POST', headers);
+  return api !== undefined && prefixes.some(({ prefix, apis }) => pathname.startsWith(`${prefix}/`) && apis.includes(api));
+}
+
 /** What is wrong with a request body that is not a JSON object (undefined when it is one). */
 function bodyProblem(text: string): string | undefined {
   let value: unknown;
@@ -98,6 +104,11 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
     for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
     const api = wireApiOf(url, request.method ?? 'GET', headers);
     const served = api && prefixes.some(({ prefix, apis }) => url.pathname.startsWith(`${prefix}/`) && apis.includes(api));
+    if (!api && request.method !== 'POST' && servedPath(url.pathname, headers)) {
+      // The right path with the wrong method: say which method, as rehearse serve does, rather than that nothing is there.
+      sendJson(response, 405, { error: { message: `rehearse's local endpoint takes POST ${url.pathname}, not ${request.method}.`, type: 'invalid_request_error' } }, { allow: 'POST' });
+      return;
+    }
     if (!api || !served) {
       sendJson(response, 404, {
         error: {

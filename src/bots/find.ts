@@ -3,7 +3,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closest } from 'fastest-levenshtein';
 import { glob } from 'tinyglobby';
-import { BotDefinitionError, BotNotFoundError } from '../errors.js';
+import { BotDefinitionError, BotNotFoundError, ConfigError } from '../errors.js';
+import { jsonPath } from '../mocks/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { commandBot } from './command.js';
 import { isBot, type Bot } from './types.js';
@@ -59,10 +60,20 @@ function botsInFile(file: string): Promise<Bot[]> {
   return loading;
 }
 
+/** An `agents` entry of the config file as a bot; what is wrong with it (a cwd that is not a folder) names the file and the entry. */
+function configAgent(key: string, agent: ResolvedConfig['agents'][string], config: Pick<ResolvedConfig, 'root' | 'configFile'>): Bot {
+  try {
+    return commandBot({ key, ...agent }, config.root, config.configFile);
+  } catch (error) {
+    if (!(error instanceof BotDefinitionError)) throw error;
+    throw new ConfigError(`${config.configFile ?? 'rehearse.config.json'} at ${jsonPath(['agents', key])}: ${error.message}`, { ...(error.hint !== undefined && { hint: error.hint }), cause: error });
+  }
+}
+
 /** Every bot the config's `bots` globs lead to, by key. Two bots with one key is an error. */
 export async function findBots(config: Pick<ResolvedConfig, 'root' | 'botGlobs' | 'agents' | 'configFile'>): Promise<Map<string, Bot>> {
   const bots = new Map<string, Bot>();
-  for (const [key, agent] of Object.entries(config.agents)) bots.set(key, commandBot({ key, ...agent }, config.root, config.configFile));
+  for (const [key, agent] of Object.entries(config.agents)) bots.set(key, configAgent(key, agent, config));
   if (config.botGlobs.length === 0) return bots;
   const files = (await glob([...config.botGlobs], { cwd: config.root, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })).sort();
   for (const file of files) {

@@ -36,5 +36,20 @@ export function readInputFile(file: string): Partial<BotInput> {
       throw new UsageError(`The input file ${file} starts like JSON but does not parse: ${(error as Error).message}`);
     }
   }
+  if (trimmed.startsWith('[') && parsesAsJson(trimmed)) {
+    // A list is JSON of the wrong shape (messages without their object, say), not a prompt that happens to look like JSON.
+    throw new UsageError(`The input file ${file} is a JSON list; give a JSON object { "prompt", "messages", "parameters" } or plain text.`, {
+      hint: 'To pass a conversation, put the list under "messages": { "prompt": "...", "messages": [{ "role": "user", "content": "..." }] }.',
+    });
+  }
   return { prompt: text.replace(/\n$/, '') };
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

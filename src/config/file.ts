@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { patternProblem } from '../patterns/linear.js';
@@ -98,6 +98,9 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
     if (explicitPath) throw new ConfigError(`The config file ${file} does not exist.`);
     return { root: cwd, file: undefined, config: {} };
   }
+  if (statSync(file).isDirectory()) {
+    throw new ConfigError(`The config file ${file} is a folder, not a file.`, { hint: `Name the file itself, e.g. ${resolve(file, configFileName)}.` });
+  }
   let value: unknown;
   try {
     // A byte-order mark (as some Windows editors save) is not part of the JSON.
@@ -108,7 +111,9 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
   const checked = configFile.safeParse(value);
   if (!checked.success) {
     const issue = checked.error.issues[0];
-    throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
+    // A bad key of a record (an agent key with a space) carries its reason one level down.
+    const message = issue?.code === 'invalid_key' ? `the key ${JSON.stringify(issue.path.at(-1))} is not valid: ${issue.issues[0]?.message ?? 'invalid'}` : issue?.message;
+    throw new ConfigError(`${file} at ${jsonPath(issue?.path ?? [])}: ${message ?? 'invalid'}`, {
       hint: 'Known settings: bots (globs), agents (commands), mode, org, cache.path, cache.url, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
     });
   }

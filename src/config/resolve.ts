@@ -73,14 +73,30 @@ function parseFlag(value: string | undefined, name: string): boolean | undefined
 
 const orgPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export function checkOrg(org: string): string {
+/** `source` says where the org was given when it was not an option of the call (a variable, the config file). */
+export function checkOrg(org: string, source?: string): string {
   if (!orgPattern.test(org)) {
-    throw new UsageError(`Org "${org}" is not a valid name: use letters, digits, ".", "_" or "-" (at most 128).`);
+    throw new UsageError(`Org "${org}" is not a valid name: use letters, digits, ".", "_" or "-" (at most 128).${source ? ` It comes from ${source}.` : ''}`);
   }
   return org;
 }
 
 const isServerUrl = (location: string) => /^postgres(?:ql)?:\/\//i.test(location);
+
+/**
+ * A URL of another scheme (mysql://, https://) would otherwise be taken for a file path and a
+ * folder named "mysql:" made beside the project; only the scheme is named, never the password.
+ */
+function checkCacheLocation(location: string, source: string, urlOnly = false): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];
+  if (isServerUrl(location) || (!urlOnly && scheme === undefined)) return location;
+  const what = scheme === undefined ? 'is not a URL' : `is a ${scheme}:// URL`;
+  throw new UsageError(`${source} ${what}: recordings live in a SQLite file (a path) or in PostgreSQL (a postgres:// URL).`, {
+    hint: urlOnly
+      ? `Give ${source} a postgres://user@host:port/database URL, or put a file path in REHEARSE_CACHE (or cache.path).`
+      : 'Give a file path such as cache/rehearse.sqlite, or a postgres://user@host:port/database URL.',
+  });
+}
 
 /**
  * Where recordings are. A location given to this call (--cache) or by REHEARSE_CACHE is used alone:
@@ -95,11 +111,12 @@ function cacheLocation(
   root: string,
 ): Pick<ResolvedConfig, 'cachePath' | 'cacheUrl' | 'cacheFile'> {
   const defaultFile = resolve(root, config?.path ?? defaultCachePath);
-  const alone = given || env.REHEARSE_CACHE || undefined;
+  const alone = given ? checkCacheLocation(given, '--cache') : env.REHEARSE_CACHE ? checkCacheLocation(env.REHEARSE_CACHE, 'REHEARSE_CACHE') : undefined;
   if (alone !== undefined) {
     return isServerUrl(alone) ? { cachePath: defaultFile, cacheUrl: alone, cacheFile: false } : { cachePath: resolve(cwd, alone), cacheUrl: undefined, cacheFile: true };
   }
-  return { cachePath: defaultFile, cacheUrl: env.REHEARSE_CACHE_URL || config?.url || undefined, cacheFile: true };
+  const envUrl = env.REHEARSE_CACHE_URL ? checkCacheLocation(env.REHEARSE_CACHE_URL, 'REHEARSE_CACHE_URL', true) : undefined;
+  return { cachePath: defaultFile, cacheUrl: envUrl || config?.url || undefined, cacheFile: true };
 }
 
 /** Call options > REHEARSE_* environment variables > rehearse.config.json > defaults. */
@@ -118,11 +135,14 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     mode,
     refresh: overrides.refresh ?? parseFlag(env.REHEARSE_REFRESH, 'REHEARSE_REFRESH') ?? false,
     strict: overrides.strict ?? parseFlag(env.REHEARSE_STRICT, 'REHEARSE_STRICT') ?? false,
-    org: checkOrg(overrides.org ?? (env.REHEARSE_ORG || undefined) ?? config.org ?? defaultOrg),
+    org: checkOrg(
+      overrides.org ?? (env.REHEARSE_ORG || undefined) ?? config.org ?? defaultOrg,
+      overrides.org !== undefined ? undefined : env.REHEARSE_ORG ? 'REHEARSE_ORG' : config.org !== undefined ? `${file} at $.org` : undefined,
+    ),
     ...cache,
     cachedActions: config.cache?.actions ? new Set(config.cache.actions) : undefined,
     cacheIgnore: config.cache?.ignore ?? [],
-    cacheMaxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, overrides.maxAge !== undefined ? 'maxAge' : env.REHEARSE_MAX_AGE ? 'REHEARSE_MAX_AGE' : 'cache.maxAge'),
+    cacheMaxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, overrides.maxAge !== undefined ? 'maxAge' : env.REHEARSE_MAX_AGE ? 'REHEARSE_MAX_AGE' : `${file} at $.cache.maxAge`),
     cacheRedact: config.cache?.redact ?? [],
     botGlobs: config.bots ?? [],
     agents: config.agents ?? {},

@@ -15,9 +15,20 @@ const matcher: z.ZodType = z.lazy(() =>
     z.null(),
     z.array(matcher),
     z.record(z.string(), matcher).superRefine((fields, context) => {
-      // A $regex that RE2 cannot run is refused here, where the file and the path can be named.
-      const problem = typeof fields.$regex === 'string' ? patternProblem(fields.$regex) : undefined;
-      if (problem) context.addIssue({ code: 'custom', path: ['$regex'], message: `the pattern ${JSON.stringify(fields.$regex)} cannot be used: ${problem}` });
+      // An operator that could never match as meant is refused here, where the file and the path can be named:
+      // a $regex RE2 cannot run, an operand that is not text, an operator beside other fields (then read as a field named "$regex").
+      for (const operator of ['$regex', '$contains'] as const) {
+        if (!(operator in fields)) continue;
+        const operand = fields[operator];
+        if (typeof operand !== 'string') {
+          context.addIssue({ code: 'custom', path: [operator], message: `${operator} takes a string, not ${operand === null ? 'null' : Array.isArray(operand) ? 'a list' : `a ${typeof operand}`}` });
+        } else if (Object.keys(fields).length > 1) {
+          context.addIssue({ code: 'custom', path: [], message: `${operator} stands alone in its object, not beside ${Object.keys(fields).filter((key) => key !== operator).join(', ')}; match each field in its own place` });
+        } else if (operator === '$regex') {
+          const problem = patternProblem(operand);
+          if (problem) context.addIssue({ code: 'custom', path: ['$regex'], message: `the pattern ${JSON.stringify(operand)} cannot be used: ${problem}` });
+        }
+      }
     }),
   ]),
 );
@@ -32,7 +43,14 @@ const success = z.strictObject({
 
 const failure = z.strictObject({
   status: z.literal('error'),
-  error: z.union([z.string(), z.strictObject({ message: z.string(), code: z.string().optional(), status: z.number().int().min(400).max(599).optional() })]),
+  error: z.union([z.string(), z.strictObject({ message: z.string(), code: z.string().optional(), status: z.number().int().min(400).max(599).optional() })], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'an error mock needs an "error": its message, or { "message", "code"?, "status"? }'
+        : issue.code === 'invalid_union'
+          ? '"error" is a message, or { "message", "code"?, "status"? }'
+          : undefined,
+  }),
   when: matcher.optional(),
 });
 

@@ -39,11 +39,21 @@ export async function readJsonObject(req: IncomingMessage, maxBytes: number): Pr
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
+    throw badRequest(`The body is not valid JSON: ${(error as Error).message}${sentAs(req)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('The body must be a JSON object, e.g. {"query": "Hello"}.');
   if (deeperThan(value, maxDepth)) throw badRequest(`The body is nested more than ${maxDepth} levels deep; inputs and mocks need far fewer. Flatten it.`);
   return value as Record<string, unknown>;
+}
+
+/**
+ * A body sent as a form or as text (curl -d without -H) is still read as JSON when it is JSON; when it
+ * is not, the Content-Type it came with is the likely mistake, so the message names it.
+ */
+function sentAs(req: IncomingMessage): string {
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type === undefined || type === '' || type === 'application/json' || type.endsWith('+json')) return '';
+  return `. It was sent as Content-Type: ${type}; send a JSON object with Content-Type: application/json.`;
 }
 
 /** Deeper JSON is refused: validating it recursively (a mock matcher 100,000 levels deep) overflowed the stack into a 500. */

@@ -45,7 +45,8 @@ export function serverSettings(options: ServeOptions): ServerSettings {
   const cwd = resolve(options.cwd ?? process.cwd());
   const baseEnv = options.env ?? process.env;
   const configPath = options.configPath ?? (baseEnv.REHEARSE_CONFIG || undefined);
-  const fileServe = loadConfigFile(cwd, configPath).config.serve ?? {};
+  const loaded = loadConfigFile(cwd, configPath);
+  const fileServe = loaded.config.serve ?? {};
   // Invocations find the state file through REHEARSE_STATE, so --state reaches them the way it reaches the CLI.
   const env = options.statePath === undefined ? baseEnv : { ...baseEnv, REHEARSE_STATE: resolve(cwd, options.statePath) };
   const config = resolveConfig({ cwd, ...(configPath && { configPath }), ...(options.org !== undefined && { org: options.org }), ...(options.cachePath !== undefined && { cachePath: options.cachePath }) }, env);
@@ -66,7 +67,8 @@ export function serverSettings(options: ServeOptions): ServerSettings {
     port,
     host: options.host ?? fileServe.host ?? defaultHost,
     maxBodyBytes: positiveInteger(options.maxBodyBytes ?? fileServe.maxBodyBytes, 'The body limit') ?? defaultMaxBodyBytes,
-    rateLimit: rateLimit === undefined ? undefined : parseRateLimit(rateLimit),
+    // A limit from the config file is named by the file and its place in it, as other config faults are.
+    rateLimit: rateLimit === undefined ? undefined : parseRateLimit(rateLimit, options.rateLimit !== undefined ? 'rate limit' : `rate limit of ${loaded.file} at $.serve.rateLimit,`),
     maxConcurrency: positiveInteger(options.maxConcurrency ?? fileServe.maxConcurrency, 'The concurrency limit'),
     tokens,
     allowFilePaths: options.allowFilePaths ?? false,

@@ -68,7 +68,10 @@ export function importCommand(cli: Argv) {
       // yargs hands `-` over as an empty string.
       const fromStdin = args.file === '-' || args.file === '';
       const file = fromStdin ? undefined : resolve(args.file);
-      if (file && !(existsSync(file) && statSync(file).isFile())) throw new UsageError(`Cannot read the export ${args.file}: no such file.`);
+      if (file && !existsSync(file)) throw new UsageError(`Cannot read the export ${args.file}: no such file.`);
+      if (file && !statSync(file).isFile()) {
+        throw new UsageError(`Cannot read the export ${args.file}: it is a folder, not a file.`, { hint: 'Name the .jsonl file rehearse cache export wrote (or - for stdin).' });
+      }
       const input = file ? createReadStream(file) : process.stdin;
       const size = file ? statSync(file).size : undefined;
       const lines = createInterface({ input, crlfDelay: Infinity });
