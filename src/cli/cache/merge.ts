@@ -27,14 +27,15 @@ export function mergeCommand(cli: Argv) {
       const { counts } = merged;
       const lines = merged.decisions.map((decision) => `rehearse cache merge: ${decisionLine(decision)}`);
       const parts = [
-        `ours added ${counts.added.ours}`,
-        `theirs added ${counts.added.theirs}`,
-        `ours changed ${counts.changed.ours}`,
-        `theirs changed ${counts.changed.theirs}`,
-        `${counts.removed} removed`,
-        `${merged.decisions.length} resolved`,
-      ];
-      lines.push(`rehearse cache merge: merged ${entries(counts.entries)} (${parts.join(', ')}); verified.`);
+        [counts.added.ours, 'ours added'],
+        [counts.added.theirs, 'theirs added'],
+        [counts.changed.ours, 'ours changed'],
+        [counts.changed.theirs, 'theirs changed'],
+        [counts.removed, 'removed', true],
+        [merged.decisions.length, 'resolved', true],
+      ] as const;
+      const said = parts.filter(([count]) => count > 0).map(([count, what, after]) => (after ? `${count} ${what}` : `${what} ${count}`));
+      lines.push(`rehearse cache merge: merged ${entries(counts.entries)}${said.length > 0 ? ` (${said.join(', ')})` : ''}; verified.`);
       process.stderr.write(`${lines.join('\n')}\n`);
     },
   );
