@@ -34,6 +34,7 @@ describe('configureGitForCache', () => {
       { kind: 'config', key: 'merge.rehearse-cache.name', value: 'rehearse cache: three-way merge of recordings by (org, key)', previous: undefined },
       { kind: 'config', key: 'merge.rehearse-cache.driver', value: 'npx rehearse cache merge %O %A %B', previous: undefined },
       { kind: 'config', key: 'diff.rehearse-cache.textconv', value: 'npx rehearse cache text', previous: undefined },
+      { kind: 'config', key: 'diff.rehearse-cache.cachetextconv', value: 'true', previous: undefined },
     ]);
     expect(readFileSync(join(root, '.gitattributes'), 'utf8')).toBe('*.png binary\ncache/rehearse.sqlite -diff\ncache/rehearse.sqlite merge=rehearse-cache diff=rehearse-cache\n');
     expect(attributes(root, 'cache/rehearse.sqlite')).toBe('cache/rehearse.sqlite: merge: rehearse-cache\ncache/rehearse.sqlite: diff: rehearse-cache\n');
@@ -89,6 +90,7 @@ describe('rehearse cache git-setup', () => {
       '  git config merge.rehearse-cache.name "rehearse cache: three-way merge of recordings by (org, key)"',
       '  git config merge.rehearse-cache.driver "npx rehearse cache merge %O %A %B"',
       '  git config diff.rehearse-cache.textconv "npx rehearse cache text"',
+      '  git config diff.rehearse-cache.cachetextconv "true"',
       '',
     ]);
     const second = await rehearse(['cache', 'git-setup', '--format', 'json'], { cwd: root, env: gitTestEnv });

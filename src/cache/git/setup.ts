@@ -29,6 +29,8 @@ export function driverConfig(command: string): Array<[key: string, value: string
     [`merge.${driverName}.name`, 'rehearse cache: three-way merge of recordings by (org, key)'],
     [`merge.${driverName}.driver`, `${command} cache merge %O %A %B`],
     [`diff.${driverName}.textconv`, `${command} cache text`],
+    // git keeps each blob's text (in refs/notes/textconv, never pushed): git log -p converts a version once, not on every run.
+    [`diff.${driverName}.cachetextconv`, 'true'],
   ];
 }
 
