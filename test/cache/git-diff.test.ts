@@ -5,7 +5,7 @@
  * built CLI.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cacheRow, writeRows, type SeedEntry } from '../support/cache-seed.js';
@@ -136,8 +136,10 @@ describe('rehearse cache diff', () => {
 
   it('prints what the working tree added, changed and removed against HEAD, by bot and action, for the org', async () => {
     const root = changedRepo();
+    const before = createHash('sha256').update(readFileSync(join(root, 'cache/rehearse.sqlite'))).digest('hex');
     const run = await diff(root);
     expect(run.code, run.stderr).toBe(0);
+    expect(createHash('sha256').update(readFileSync(join(root, 'cache/rehearse.sqlite'))).digest('hex')).toBe(before); // read, never written
     const alpha = [
       `  ~ ${short(b)}  default  version v1  #0  2026-04-01 10:00:00 [output, created_at]  "beta before" -> "beta after | *new*"`,
       `  + ${short(addedE)}  default  version v1  #0  2026-01-01 00:00:00  "a new answer"`,
@@ -229,7 +231,7 @@ describe('rehearse cache diff', () => {
     expect(JSON.parse(none.stdout)).toMatchObject({ added: 0, changed: 0, removed: 0, unchanged: 3 });
   });
 
-  it('refuses, with exit 2, outside a git repository, a revision that is not one, and one without the cache', async () => {
+  it('refuses, with exit 2, outside a git repository and in one without commits', async () => {
     const outside = tempDir();
     writeFileSync(join(outside, 'rehearse.config.json'), '{}');
     writeCache(join(outside, 'cache/rehearse.sqlite'), [a]);
@@ -243,7 +245,11 @@ describe('rehearse cache diff', () => {
     const empty = await diff(root);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('"HEAD" is not a commit of the repository');
+  });
 
+  it('refuses, with exit 2, a revision without the cache, one that is not a revision, and a format it does not know', async () => {
+    const root = tempRepo();
+    writeFileSync(join(root, 'rehearse.config.json'), '{}');
     commitAll(root, 'config only');
     writeCache(join(root, 'cache/rehearse.sqlite'), [a]);
     commitAll(root, 'first recordings');

@@ -138,6 +138,12 @@ export const echoBot = defineBot({
     expect(diff.split('\n').filter((line) => line.startsWith('+entry '))).toHaveLength(1);
     expect(diff.split('\n').filter((line) => line.startsWith('-'))).toEqual(['--- a/cache/rehearse.sqlite']);
 
+    // The working tree's file against main's side: git runs the textconv on the file itself, which reading leaves as it was.
+    const mergedHash = fileHash(file);
+    expect(git(root, 'diff', 'HEAD^1', '--', cachePath)).toBe(diff);
+    expect(fileHash(file)).toBe(mergedHash);
+    expect(git(root, 'status', '--porcelain')).toBe('');
+
     // And the history, entry by entry.
     const log = git(root, 'log', '-p', '--first-parent', '--format=commit %s', '--', cachePath);
     expect(log).toContain('commit main records');

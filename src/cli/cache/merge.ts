@@ -34,7 +34,7 @@ export function mergeCommand(cli: Argv) {
         [counts.removed, 'removed', true],
         [merged.decisions.length, 'resolved', true],
       ] as const;
-      const said = parts.filter(([count]) => count > 0).map(([count, what, after]) => (after ? `${count} ${what}` : `${what} ${count}`));
+      const said = parts.filter(([count]) => count > 0).map(([count, what, after]) => (after ? `${count.toLocaleString('en-US')} ${what}` : `${what} ${count.toLocaleString('en-US')}`));
       lines.push(`rehearse cache merge: merged ${entries(counts.entries)}${said.length > 0 ? ` (${said.join(', ')})` : ''}; verified.`);
       process.stderr.write(`${lines.join('\n')}\n`);
     },
