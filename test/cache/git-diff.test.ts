@@ -26,7 +26,7 @@ describe('rehearse cache text', () => {
   const plain: SeedEntry = { bot: 'alpha-bot', params: { q: 'short' }, createdAt: '2026-01-02T03:04:05.678Z' };
   const long: SeedEntry = {
     bot: 'beta-bot',
-    params: { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Answer in two lines.' }, { role: 'user', content: 'Where is my parcel? It has been a week and nobody answers.' }] },
+    params: { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Answer in two lines.' }, { role: 'user', content: 'Where is my parcel? It has been a week and nobody answers my emails, my calls or my letters.' }] },
     output: { content: 'It left the depot on Monday.\nIt should arrive by Friday.\n', tool_calls: [] },
     deltas: [{ text: 'It left' }, { text: ' the depot' }],
     redacted: 1,
@@ -67,14 +67,15 @@ describe('rehearse cache text', () => {
     );
   });
 
-  /** A long request opens up a member a line; a multi-line answer is a block of its lines, kept whole. */
+  /** A long request opens up a member a line (a list item's first member after its dash); a multi-line answer is a block of its lines, kept whole. */
   function longText(key: string): string {
     return `entry default / beta-bot / llm.message / ${key}
   version v1, occurrence 0, success, recorded 2026-01-01T00:00:00.000Z, cost $0.001, 120 ms, secrets redacted
   params:
     messages:
       - {"content":"Answer in two lines.","role":"system"}
-      - {"content":"Where is my parcel? It has been a week and nobody answers.","role":"user"}
+      - content: "Where is my parcel? It has been a week and nobody answers my emails, my calls or my letters."
+        role: "user"
     model: "gpt-4o-mini"
   output:
     content: |

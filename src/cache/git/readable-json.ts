@@ -25,17 +25,25 @@ function blockLines(text: string, indent: number): string[] {
   return lines.map((line) => (line === '' ? '' : pad + line));
 }
 
-/** The lines of `value` at `indent`, after `label` (a key with its colon, `-` for a list item, or nothing). */
+/** The lines of `value` at `indent`, after `label` (a key with its colon, or nothing). */
 function render(value: unknown, indent: number, label: string): string[] {
   const pad = ' '.repeat(indent);
-  const lead = `${pad}${label}${label ? ' ' : ''}`;
+  const lead = label ? `${pad}${label} ` : pad;
   const flat = fitsOnOneLine(value, lead.length);
   if (flat !== undefined) return [lead + flat];
   if (typeof value === 'string') return [`${lead}${value.endsWith('\n') ? '|' : '|-'}`, ...blockLines(value, indent + 2)];
   const head = label ? [`${pad}${label}`] : [];
-  if (Array.isArray(value)) return [...head, ...value.flatMap((item) => render(item, indent + (label ? 2 : 0), '-'))];
+  const inner = label ? indent + 2 : indent;
+  if (Array.isArray(value)) return [...head, ...value.flatMap((item) => listItem(item, inner))];
   const members = Object.entries(value as Record<string, unknown>);
-  return [...head, ...members.flatMap(([key, member]) => render(member, indent + (label ? 2 : 0), `${keyText(key)}:`))];
+  return [...head, ...members.flatMap(([key, member]) => render(member, inner, `${keyText(key)}:`))];
+}
+
+/** A list item: its lines two columns in, the first one led by "- " (`- role: "user"`, with its other members below). */
+function listItem(item: unknown, indent: number): string[] {
+  const lines = render(item, indent + 2, '');
+  lines[0] = `${' '.repeat(indent)}- ${lines[0]!.slice(indent + 2)}`;
+  return lines;
 }
 
 /** `value` under `label` (`output:`), its lines indented by `indent`. */
