@@ -263,6 +263,11 @@ describe('rehearse cache diff', () => {
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toContain('"no-such-branch" is not a commit of the repository');
 
+    writeFileSync(join(root, 'cache/rehearse.sqlite'), 'the working tree\'s cache overwritten with text, long enough for a header...............\n');
+    const damaged = await diff(root);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toContain(`The cache at ${join(root, 'cache/rehearse.sqlite')} cannot be read. Cannot use the cache file`);
+
     const markup = await diff(root, '--format', 'yaml');
     expect(markup.code).toBe(2);
     expect(markup.stderr).toContain('Choices: "text", "json", "markdown"');

@@ -6,7 +6,7 @@ import { openStore } from '../../cache/open.js';
 import { isPostgresUrl } from '../../cache/postgres/location.js';
 import type { RecordingStore } from '../../cache/types.js';
 import { resolveConfig } from '../../config/resolve.js';
-import { isRehearseError, UsageError } from '../../errors.js';
+import { isRehearseError, RehearseError, UsageError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { diffJson, diffMarkdown, diffText, type DiffSubject } from './diff-format.js';
 
@@ -17,7 +17,8 @@ async function checked(store: RecordingStore, side: string): Promise<RecordingSt
     return store;
   } catch (error) {
     if (!isRehearseError(error)) throw error;
-    throw new UsageError(`The cache at ${side} cannot be read. ${error.message}`, { ...(error.hint !== undefined && { hint: error.hint }), cause: error });
+    // The same error (a damaged file exits 1, as everywhere), saying which side it is in.
+    throw new RehearseError(error.code, `The cache at ${side} cannot be read. ${error.message}`, { ...(error.hint !== undefined && { hint: error.hint }), cause: error });
   }
 }
 
