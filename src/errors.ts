@@ -214,6 +214,18 @@ export class CacheWriteError extends RehearseError {
   }
 }
 
+/** `rehearse cache merge` cannot merge: a side is not a cache it can read, or the merged cache fails verification. Ours is left as it was. */
+export class CacheMergeError extends RehearseError {
+  constructor(problem: string, options?: RehearseErrorOptions) {
+    super('CACHE_MERGE_FAILED', `Cannot merge the caches: ${problem}`, {
+      hint:
+        options?.hint ??
+        'Nothing was written: git leaves the file in conflict. Check each side with rehearse cache verify --all-orgs --cache <file> (git checkout --ours / --theirs <path> gives each side), fix or re-record, and merge again.',
+      cause: options?.cause,
+    });
+  }
+}
+
 // ---- mocks --------------------------------------------------------------------------------------
 
 export class MissingMockError extends RehearseError {

@@ -66,7 +66,7 @@ export function exportLine(row: CacheRow): string {
 }
 
 /** Writes a chunk, waiting for the stream to drain when its buffer is full (a slow pipe never fills memory). */
-async function push(out: Writable, chunk: string): Promise<void> {
+export async function push(out: Writable, chunk: string): Promise<void> {
   if (out.write(chunk)) return;
   await new Promise<void>((resolve, reject) => {
     const drained = () => {

@@ -36,7 +36,7 @@ export function exportCommand(cli: Argv) {
     (command) =>
       cacheOptions(command)
         .positional('file', { type: 'string', default: '-', describe: 'The file to write; - (the default) for stdout' })
-        .example('$0 cache export cache/recordings.jsonl', 'A reviewable copy of the cache, to commit beside it or instead of it')
+        .example('$0 cache export recordings.jsonl', 'JSON Lines to import into another cache (git diffs the committed cache itself: rehearse cache git-setup)')
         .example('$0 cache export | grep support-bot', 'Entries to stdout'),
     async (args) => {
       const target = cacheTarget(args);
