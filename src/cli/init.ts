@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { readProject } from '../init/project.js';
 import { setUpProject, type Written } from '../init/setup.js';
 
-const marks: Record<Written['outcome'], string> = { created: 'created    ', overwritten: 'overwritten', updated: 'updated    ', kept: 'kept       ' };
+const marks: Record<Written['outcome'], string> = { created: 'created    ', overwritten: 'overwritten', updated: 'updated    ', kept: 'kept       ', skipped: 'skipped    ' };
 
 export function initCommand(cli: Argv) {
   return cli.command(

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { configureGitForCache } from '../cache/git/setup.js';
 import type { Project } from './project.js';
 import * as templates from './templates.js';
 
-export type Outcome = 'created' | 'kept' | 'overwritten' | 'updated';
+export type Outcome = 'created' | 'kept' | 'overwritten' | 'updated' | 'skipped';
 
 export interface Written {
   /** Relative to the project's root. */
@@ -48,7 +49,20 @@ export function setUpProject(project: Project, force: boolean): Written[] {
   if (!project.vitestConfig) written.push(writeFile(project, `vitest.config.${extension}`, templates.vitestConfig(), "vitest wired to rehearse's matchers and summary", force));
   written.push(
     ensureLines(project, '.gitignore', ['.rehearse/'], 'the local state (sessions, runs) stays out of git'),
+    gitDrivers(project),
     writeFile(project, '.github/workflows/rehearse.yml', templates.ciWorkflow(), 'CI: the tests on mocks, then strict replay of the committed recordings', force),
   );
   return written;
+}
+
+/** Git merges the committed cache by recording and shows it as text in diffs (rehearse cache merge / text). */
+function gitDrivers(project: Project): Written {
+  const path = '.gitattributes + git config';
+  const what = 'git merges the cache by recording and diffs it as text';
+  if (!project.gitRoot) return { path, outcome: 'skipped', what: 'not a git repository: after git init, run npx rehearse cache git-setup' };
+  const changes = configureGitForCache({ root: project.gitRoot, cachePath: join(project.root, templates.cachePath) });
+  const attributes = changes.find((change) => change.kind === 'attributes');
+  const shown = attributes ? relative(project.root, attributes.file) || '.gitattributes' : '.gitattributes';
+  if (changes.length === 0) return { path: `${shown} + git config`, outcome: 'kept', what };
+  return { path: `${shown} + git config`, outcome: 'updated', what: `${what} (a fresh clone runs npx rehearse cache git-setup once: git config is not cloned)` };
 }

@@ -38,6 +38,7 @@ describe('rehearse init', () => {
     expect(read(dir, '.gitignore')).toBe('.rehearse/\n');
     expect(run.stdout).toContain('npm i -D vitest');
     expect(run.stdout).toContain('npx vitest run');
+    expect(run.stdout).toMatch(/skipped\s+\.gitattributes \+ git config\s+not a git repository: after git init, run npx rehearse cache git-setup/);
 
     // The config it wrote leads to the bot it wrote.
     const bots = await rehearse(['bots', '--format', 'json'], { cwd: dir });
@@ -53,6 +54,20 @@ describe('rehearse init', () => {
     expect(vitest.code).toBe(0);
     expect(vitest.stdout + vitest.stderr).not.toContain('Sourcemap');
   }, 60_000);
+
+  it('in a git repository: the cache gets its merge and diff drivers (.gitattributes, git config), once', async () => {
+    const dir = project();
+    await runProcess('git', ['init', '-q'], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    const run = await rehearse(['init'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/updated\s+\.gitattributes \+ git config/);
+    expect(read(dir, '.gitattributes')).toBe('cache/rehearse.sqlite merge=rehearse-cache diff=rehearse-cache\n');
+    const driver = await runProcess('git', ['config', '--local', '--get', 'merge.rehearse-cache.driver'], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    expect(driver.stdout.trim()).toBe('npx rehearse cache merge %O %A %B');
+    const again = await rehearse(['init'], { cwd: dir });
+    expect(again.stdout).toMatch(/kept\s+\.gitattributes \+ git config/);
+    expect(read(dir, '.gitattributes')).toBe('cache/rehearse.sqlite merge=rehearse-cache diff=rehearse-cache\n');
+  });
 
   it('is idempotent: a second run writes nothing and keeps a file the user edited', async () => {
     const dir = project();
