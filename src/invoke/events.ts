@@ -130,12 +130,14 @@ export class EventLog {
     return this.redactor.scrub(value);
   }
 
-  emit(event: RehearseEvent): void {
-    // A bot that ignores its signal may go on after a timeout; the finished record must not change.
-    if (this.closed) return;
+  /** Sends the event on, its secrets replaced, and returns it as sent. */
+  emit<Event extends RehearseEvent>(event: Event): Event {
     const safe = this.redactor.scrub(event);
+    // A bot that ignores its signal may go on after a timeout; the finished record must not change.
+    if (this.closed) return safe;
     this.events.push(safe);
     for (const listener of this.listeners) listener(safe);
+    return safe;
   }
 
   close(): void {

@@ -198,9 +198,8 @@ export class Dispatcher {
   }
 
   addMessage(message: RunMessage): void {
-    const safe = this.events.redact(message);
-    this.messages.push(safe);
-    this.events.emit({ type: 'message', at: Date.now(), message: safe });
+    const sent = this.events.emit({ type: 'message', at: Date.now(), message });
+    this.messages.push(sent.message);
   }
 
   private count(source: string, recorded: boolean, savedCostUsd: number): void {

@@ -17,11 +17,11 @@ const builtinPatterns = [
 ].map((pattern) => pattern.source);
 
 /**
- * Literal text every built-in pattern contains. Scanning for these is a fast string search; running
- * the alternation of patterns over every position of 2 KB of params costs a replay hit more than the
- * rest of its work together, so it only runs where one of them occurs.
+ * Literal text one of the built-in patterns must contain, as one regular expression: scanning for it
+ * is a single fast pass (a third of the cost of sixteen `includes`), and the alternation of patterns,
+ * whose look-behinds cost more than the rest of a replay hit, only runs where it matches.
  */
-const builtinNeedles = ['sk-', 'Bearer', 'AKIA', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'xox', 'AIza', '://', 'key=', 'token=', 'secret=', 'password=', 'passwd='];
+const builtinNeedle = /sk-|Bearer|AKIA|gh[pousr]_|xox|AIza|:\/\/|key=|token=|secret=|passw(?:or)?d=/;
 
 export const redactedMarker = '[REDACTED]';
 
@@ -43,7 +43,7 @@ export class Redactor {
   /** Whether text (the canonical JSON a key is made from) holds a secret; the common case, none, stays cheap. */
   matches(text: string): boolean {
     if (this.extra?.test(text)) return true;
-    return builtinNeedles.some((needle) => text.includes(needle)) && this.builtin.test(text);
+    return builtinNeedle.test(text) && this.builtin.test(text);
   }
 
   /**
@@ -57,10 +57,14 @@ export class Redactor {
       return (items.some((item, index) => item !== value[index]) ? items : value) as T;
     }
     if (value !== null && typeof value === 'object' && isPlainObject(value)) {
+      const fields = value as Record<string, unknown>;
       let copy: Record<string, unknown> | undefined;
-      for (const [field, item] of Object.entries(value)) {
+      // for...in, not Object.entries: every event of a run passes here, and the common case changes nothing.
+      for (const field in fields) {
+        if (!Object.hasOwn(fields, field)) continue;
+        const item = fields[field];
         const scrubbed = this.scrub(item);
-        if (scrubbed !== item) (copy ??= { ...(value as Record<string, unknown>) })[field] = scrubbed;
+        if (scrubbed !== item) (copy ??= { ...fields })[field] = scrubbed;
       }
       return (copy ?? value) as T;
     }
