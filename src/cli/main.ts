@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
+import { skipHelpCache } from './help-cache.js';
 import { registerCommands } from './lazy-commands.js';
 
 /** Errors that mean the command was asked for wrongly: exit code 2, as for a yargs usage error. */
@@ -46,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
       throw Object.assign(new Error(message), { usage: true });
     });
   try {
-    await (await registerCommands(cli, argv)).parseAsync();
+    await skipHelpCache(await registerCommands(cli, argv)).parseAsync();
   } catch (error) {
     if (isRehearseError(error)) {
       process.stderr.write(`rehearse: ${error.describe()}\n`);
