@@ -13,7 +13,7 @@
  * Goals (issue 12): replayed bot <= 3x node; --version <= 2x node; 50 files <= 1.1x one file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runProcess } from '../support/cli.js';
@@ -40,12 +40,20 @@ interface Case {
   cwd: string;
 }
 
-function run(command: Case, env: NodeJS.ProcessEnv): number {
+/**
+ * With GNU time at hand, each run also reports the CPU time it used (user + system): on a shared
+ * machine under load, wall time stretches with the load, CPU time much less.
+ */
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+function run(command: Case, env: NodeJS.ProcessEnv): { wallMs: number; cpuMs: number | undefined } {
+  const [program, args] = gnuTime ? [gnuTime, ['-f', 'cpu %U %S', process.execPath, ...command.args]] : [process.execPath, command.args];
   const started = performance.now();
-  const result = spawnSync(process.execPath, command.args, { cwd: command.cwd, env, encoding: 'utf8' });
-  const elapsed = performance.now() - started;
+  const result = spawnSync(program, args, { cwd: command.cwd, env, encoding: 'utf8' });
+  const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`${command.name} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
-  return elapsed;
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+  return { wallMs, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined };
 }
 
 function median(values: readonly number[]): number {
@@ -79,23 +87,32 @@ try {
     await server.close();
   }
 
-  const times = new Map<string, number[]>(cases.map((command) => [command.name, []]));
+  const wall = new Map<string, number[]>(cases.map((command) => [command.name, []]));
+  const cpu = new Map<string, number[]>(cases.map((command) => [command.name, []]));
   for (const command of cases) run(command, baseEnv); // one warm-up each: the disk cache, as a user's second run
   for (let round = 0; round < rounds; round++) {
-    for (const command of cases) times.get(command.name)!.push(run(command, baseEnv));
+    for (const command of cases) {
+      const { wallMs, cpuMs } = run(command, baseEnv);
+      wall.get(command.name)!.push(wallMs);
+      if (cpuMs !== undefined) cpu.get(command.name)!.push(cpuMs);
+    }
   }
 
-  const medians = new Map([...times].map(([name, values]) => [name, median(values)]));
-  console.log(`${rounds} rounds, alternating; milliseconds per cold run`);
-  for (const [name, values] of times) {
-    console.log(`  ${name.padEnd(22)} median ${medians.get(name)!.toFixed(0).padStart(5)}   range ${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`);
+  function report(title: string, times: Map<string, number[]>): void {
+    const medians = new Map([...times].map(([name, values]) => [name, median(values)]));
+    console.log(`${title}: ${rounds} rounds, alternating; milliseconds per cold run`);
+    for (const [name, values] of times) {
+      console.log(`  ${name.padEnd(22)} median ${medians.get(name)!.toFixed(0).padStart(5)}   range ${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`);
+    }
+    const node = medians.get('node -e 0')!;
+    const ratio = (name: string, base: number) => (medians.get(name)! / base).toFixed(2);
+    console.log(`  ratios of medians (goal in brackets):`);
+    console.log(`    rehearse --version / node -e 0        ${ratio('rehearse --version', node)}x  [<= 2]`);
+    console.log(`    replay, 1 bot file / node -e 0        ${ratio('replay, 1 bot file', node)}x  [<= 3]`);
+    console.log(`    replay, 50 files / replay, 1 file     ${ratio('replay, 50 bot files', medians.get('replay, 1 bot file')!)}x  [<= 1.1]`);
   }
-  const node = medians.get('node -e 0')!;
-  const ratio = (name: string, base: number) => (medians.get(name)! / base).toFixed(2);
-  console.log('Ratios of medians (goal in brackets):');
-  console.log(`  rehearse --version / node -e 0        ${ratio('rehearse --version', node)}x  [<= 2]`);
-  console.log(`  replay, 1 bot file / node -e 0        ${ratio('replay, 1 bot file', node)}x  [<= 3]`);
-  console.log(`  replay, 50 files / replay, 1 file     ${ratio('replay, 50 bot files', medians.get('replay, 1 bot file')!)}x  [<= 1.1]`);
+  report('Wall time', wall);
+  if (cpu.get('node -e 0')!.length === rounds) report('CPU time (user + system)', cpu);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
