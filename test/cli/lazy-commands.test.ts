@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lazyCommands } from '../../src/cli/lazy-commands.js';
+import { packageName, writeBotProject } from '../support/bot-project.js';
 import { rehearse, repoRoot, runProcess } from '../support/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'rehearse-lazy-commands-'));
@@ -16,9 +17,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let runs = 0;
 
 /** Runs the built CLI with every module URL it loads written to a log; returns the run and the URLs. */
-async function withModuleLog(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; modules: string[] }> {
+async function withModuleLog(args: string[], cwd = repoRoot): Promise<{ code: number | null; stdout: string; stderr: string; modules: string[] }> {
   const log = join(scratch, `modules-${++runs}.log`);
   const run = await runProcess(process.execPath, ['--import', join(repoRoot, 'test/support/module-log/register.mjs'), join(repoRoot, 'bin/rehearse.js'), ...args], {
+    cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), REHEARSE_MODULE_LOG: log, REHEARSE_STATE: join(scratch, 'state.sqlite') },
   });
   return { ...run, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
@@ -69,6 +71,22 @@ describe('start-up', () => {
     const commandModules = run.modules.filter((url) => /\/dist\/cli\/(invoke|bots|sessions|usage|serve|cache\/index)\.js$/.test(url));
     expect(commandModules).toEqual([]);
     expect(run.modules.some((url) => url.endsWith('/dist/cli/runs.js'))).toBe(true);
+  });
+
+  it('a run of an indexed, compiled bot loads none of the packages it does not use', async () => {
+    const project = writeBotProject(join(scratch, 'project'), {
+      'bots/plain.ts': `import { defineBot } from '${packageName}';\nexport const plain = defineBot({ key: 'plain', run: (input) => 'you said ' + input.prompt });\n`,
+    });
+    const args = ['invoke', 'plain', 'hi', '--mode', 'manual', '--format', 'text'];
+    const first = await withModuleLog(args, project);
+    expect(first.stdout).toBe('you said hi\n');
+    // The first run made the index (globbing, compiling); the next one finds everything made.
+    expect(packagesLoaded(first.modules)).toEqual(expect.arrayContaining(['esbuild', 'tinyglobby']));
+    const next = await withModuleLog(args, project);
+    expect(next.stdout).toBe('you said hi\n');
+    expect(packagesLoaded(next.modules)).toContain('better-sqlite3');
+    expect(packagesLoaded(next.modules).filter((name) => heavy.includes(name) && name !== 'better-sqlite3')).toEqual([]);
+    expect(next.modules.filter((url) => /\/dist\/serve\/(server|invoke-request)\.js$/.test(url))).toEqual([]);
   });
 
   it.each(lazyCommands.map((entry) => [entry.command, entry.description]))('the table entry of "%s" matches its module', async (command, description) => {
