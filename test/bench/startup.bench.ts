@@ -3,6 +3,7 @@
  *
  *   npx tsx test/bench/startup.bench.ts          (15 rounds)
  *   BENCH_ROUNDS=30 npx tsx test/bench/startup.bench.ts
+ *   BENCH_INHERIT_ENV=1 npx tsx test/bench/startup.bench.ts   (this shell's environment, see baseEnv)
  *
  * Each round runs, in turn: `node -e 0`; `rehearse --version`; a replayed one-llm-call bot in a
  * project with one bot file; the same bot in a project with 50 bot files. The projects are real
@@ -62,7 +63,15 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir() };
+/**
+ * PATH and HOME only, by default. BENCH_INHERIT_ENV=1 passes this shell's environment (without
+ * REHEARSE_* settings) to every run, node -e 0 included: NODE_EXTRA_CA_CERTS, for one, makes every
+ * Node process read a CA bundle at start (~60 ms here), which moves all the ratios.
+ */
+const baseEnv: NodeJS.ProcessEnv =
+  process.env.BENCH_INHERIT_ENV === '1'
+    ? Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REHEARSE_')))
+    : { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir() };
 
 try {
   const one = project('one-bot-file', 0);
