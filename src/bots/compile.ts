@@ -20,12 +20,17 @@ import type * as Esbuild from 'esbuild';
 
 /** What the manifest beside a bundle records: the sources it was made from, each with its hash. */
 interface Manifest {
+  /** bundleFormat when it was made: a rehearse that bundles otherwise makes its own again. */
+  format: number;
   esbuild: string;
   output: string;
   sources: Record<string, string>;
 }
 
 const typeScriptFile = /\.[cm]?tsx?$/;
+
+/** Raise when the bundle's options or plugins change, so that bundles made before are made again. */
+const bundleFormat = 1;
 
 function hashText(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -47,7 +52,7 @@ function readManifest(path: string): Manifest | undefined {
 
 /** The bundle of a manifest whose sources are all unchanged, else undefined. */
 function upToDate(manifest: Manifest | undefined, folder: string): string | undefined {
-  if (!manifest) return undefined;
+  if (manifest?.format !== bundleFormat) return undefined;
   for (const [source, hash] of Object.entries(manifest.sources)) {
     let text: Buffer;
     try {
@@ -150,7 +155,7 @@ export async function compiledBotFile(file: string, folder: string): Promise<str
   const output = `${name}-${hashText(code).slice(0, 16)}.mjs`;
   mkdirSync(folder, { recursive: true });
   if (!existsSync(join(folder, output))) writeAtomically(join(folder, output), code);
-  writeAtomically(manifestPath, `${JSON.stringify({ esbuild: esbuild.version, output, sources } satisfies Manifest, null, 2)}\n`);
+  writeAtomically(manifestPath, `${JSON.stringify({ format: bundleFormat, esbuild: esbuild.version, output, sources } satisfies Manifest, null, 2)}\n`);
   for (const old of readdirSync(folder)) {
     if (old.startsWith(`${name}-`) && old.endsWith('.mjs') && old !== output) rmSync(join(folder, old), { force: true });
   }
