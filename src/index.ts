@@ -4,8 +4,17 @@ export { registerAction, actionTypes } from './actions/registry.js';
 export { formatResult } from './format/index.js';
 export { replayKey } from './cache/key.js';
 export { loadMocksFile, parseMocks } from './mocks/load.js';
-export { startServer } from './serve/server.js';
 export * from './errors.js';
+
+import type { RunningServer, ServeOptions } from './serve/types.js';
+
+/**
+ * Starts the HTTP API (docs/API.md). The server's modules load on this call, not with the package:
+ * every bot file imports the package, and a bot run never serves.
+ */
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  return (await import('./serve/server.js')).startServer(options);
+}
 
 export type { Bot, BotDefinition, BotInput, CodeBotDefinition, CommandBotDefinition } from './bots/types.js';
 export type { BotContext, LlmStream } from './invoke/context-types.js';

@@ -1,6 +1,5 @@
-import { fetch } from 'undici';
 import { ActionParamsError } from '../errors.js';
-import { agentFor } from '../live/http.js';
+import { agentFor, loadUndici } from '../live/http.js';
 import type { ActionDefinition, LiveContext, LiveOutcome } from './types.js';
 
 /**
@@ -64,11 +63,12 @@ export async function readHttpAnswer(response: { status: number; statusText: str
 /** Sends the request for real with the headers given (the SDK's own, keys included, for a ctx.fetch call). */
 export async function sendHttp(params: HttpFetchParams, headers: Record<string, string>, live: LiveContext): Promise<LiveOutcome<HttpFetchOutput>> {
   const url = new URL(params.url);
+  const { fetch } = await loadUndici();
   const response = await fetch(url, {
     method: params.method,
     headers,
     ...(params.body !== null && { body: params.body }),
-    dispatcher: agentFor(url),
+    dispatcher: await agentFor(url),
     signal: live.signal,
   });
   return { output: await readHttpAnswer(response) };

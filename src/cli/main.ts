@@ -1,15 +1,8 @@
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { readFileSync } from 'node:fs';
 import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
-import { botsCommand } from './bots.js';
-import { cacheCommand } from './cache/index.js';
-import { initCommand } from './init.js';
-import { invokeCommand } from './invoke.js';
-import { runsCommand } from './runs.js';
-import { serveCommand } from './serve.js';
-import { sessionsCommand } from './sessions.js';
-import { usageCommand } from './usage.js';
+import { skipHelpCache } from './help-cache.js';
+import { registerCommands } from './lazy-commands.js';
 
 /** Errors that mean the command was asked for wrongly: exit code 2, as for a yargs usage error. */
 const usageCodes = new Set(['USAGE', 'CONFIG_INVALID', 'BOT_NOT_FOUND', 'MOCKS_INVALID']);
@@ -30,8 +23,16 @@ function joinNegativeValues(argv: readonly string[]): string[] {
   return joined;
 }
 
+/** `rehearse --version` alone, answered before yargs is loaded (it costs more than the rest of start-up). */
+function printVersion(): void {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  process.stdout.write(`${manifest.version}\n`);
+}
+
 export async function main(argv: string[]): Promise<void> {
-  let cli = yargs(joinNegativeValues(argv))
+  if (argv.length === 1 && argv[0] === '--version') return printVersion();
+  const { default: yargs } = await import('yargs');
+  const cli = yargs(joinNegativeValues(argv))
     .scriptName('rehearse')
     .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
     .strict()
@@ -45,9 +46,8 @@ export async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       throw Object.assign(new Error(message), { usage: true });
     });
-  cli = serveCommand(cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(initCommand(invokeCommand(cli))))))));
   try {
-    await cli.parseAsync();
+    await skipHelpCache(await registerCommands(cli, argv)).parseAsync();
   } catch (error) {
     if (isRehearseError(error)) {
       process.stderr.write(`rehearse: ${error.describe()}\n`);
@@ -64,4 +64,4 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(hideBin(process.argv));
+await main(process.argv.slice(2));

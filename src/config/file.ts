@@ -1,13 +1,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { fileURLToPath } from 'node:url';
+import { checkedBefore, rememberChecked } from './checked-before.js';
+import type { z } from 'zod';
+import { lazily, zod } from './lazy-zod.js';
 import { patternProblem } from '../patterns/linear.js';
 import { ConfigError } from '../errors.js';
 import { jsonPath } from '../mocks/load.js';
 
 export const configFileName = 'rehearse.config.json';
 
-const configFile = z.strictObject({
+/** This module's own source: a config checked by another version of the schema is checked again. */
+const checkerSource = lazily(() => readFileSync(fileURLToPath(import.meta.url), 'utf8'));
+
+const configFile = lazily(() => {
+  const z = zod();
+  return z.strictObject({
   $schema: z.string().optional(),
   /** Globs of the files that define bots, relative to the config file. */
   bots: z.array(z.string().min(1)).optional(),
@@ -80,9 +88,10 @@ const configFile = z.strictObject({
       maxConcurrency: z.number().int().positive().optional(),
     })
     .optional(),
+  });
 });
 
-export type ConfigFile = z.infer<typeof configFile>;
+export type ConfigFile = z.infer<ReturnType<typeof configFile>>;
 
 export interface LoadedConfigFile {
   /** The folder relative paths in the file start from. */
@@ -102,13 +111,17 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
     throw new ConfigError(`The config file ${file} is a folder, not a file.`, { hint: `Name the file itself, e.g. ${resolve(file, configFileName)}.` });
   }
   let value: unknown;
+  let text: string;
   try {
     // A byte-order mark (as some Windows editors save) is not part of the JSON.
-    value = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    value = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  const checked = configFile.safeParse(value);
+  // The schema has no defaults or transforms: a config that passed it once is its own parsed value.
+  if (checkedBefore(file, text, checkerSource())) return { root: resolve(file, '..'), file, config: value as ConfigFile };
+  const checked = configFile().safeParse(value);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     // A bad key of a record (an agent key with a space) carries its reason one level down.
@@ -117,5 +130,6 @@ export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfig
       hint: 'Known settings: bots (globs), agents (commands), mode, org, cache.path, cache.url, cache.actions, cache.ignore, cache.maxAge, cache.redact, state.path, datasets.dir, prices, llm.retries, llm.timeoutMs, llm.providers, serve.port, serve.host, serve.maxBodyBytes, serve.rateLimit, serve.maxConcurrency.',
     });
   }
+  rememberChecked(file, text, checkerSource());
   return { root: resolve(file, '..'), file, config: checked.data };
 }

@@ -1,20 +1,28 @@
-import { z } from 'zod';
 import { relative } from 'node:path';
 import type { BotInput } from '../bots/types.js';
 import { defaultCachePath, defaultOrg, type ResolvedConfig } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
+import { zod } from '../config/lazy-zod.js';
 import { firstProblem, inputMessage, inputParameters } from './input-schema.js';
 import type { InvokeOptions } from './types.js';
+
+/** An object literal (or JSON object): always valid named values, no schema needed. */
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
 
 export function botInput(options: InvokeOptions): BotInput {
   const given = typeof options.input === 'string' ? { prompt: options.input } : (options.input ?? {});
   if (given.prompt !== undefined && typeof given.prompt !== 'string') throw new UsageError('input.prompt must be a string.');
   if (given.messages !== undefined && !Array.isArray(given.messages)) throw new UsageError('input.messages must be a list of { role, content }.');
   // The same checks as the HTTP API's: a role it does not know, or parameters that are a list, are refused here too.
-  const messages = z.array(inputMessage).safeParse(given.messages ?? []);
+  // zod is loaded only for something to check: most runs give a prompt and plain named values.
+  const messages = given.messages?.length ? zod().array(inputMessage()).safeParse(given.messages) : { success: true as const };
   if (!messages.success) throw new UsageError(`The input is not valid: ${firstProblem(messages.error, 'input.messages')}.`, { hint: 'A message is { "role": "system" | "user" | "assistant" | "tool", "content": "text" }.' });
   for (const [name, value] of [['input.parameters', given.parameters], ['parameters', options.parameters]] as const) {
-    if (value !== undefined && !inputParameters.safeParse(value).success) throw new UsageError(`${name} must be an object of named values, not ${Array.isArray(value) ? 'a list' : typeof value}.`);
+    if (value !== undefined && !isPlainObject(value) && !inputParameters().safeParse(value).success) throw new UsageError(`${name} must be an object of named values, not ${Array.isArray(value) ? 'a list' : typeof value}.`);
   }
   return {
     prompt: given.prompt ?? '',

@@ -1,6 +1,7 @@
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
+import type { Ajv2019 } from 'ajv/dist/2019.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { OutputNotJsonError, OutputSchemaMismatchError, UsageError } from '../errors.js';
 
 export const botOutputFormats = ['text', 'markdown', 'json'] as const;
@@ -22,12 +23,15 @@ export function checkOutputFormat(value: unknown): BotOutputFormat | undefined {
   throw new UsageError(`outputFormat is ${JSON.stringify(value)}; use one of ${botOutputFormats.join(', ')}.`);
 }
 
+/** ajv (CommonJS) is required when a schema is given, not at start-up: most invocations have none. */
+const require = createRequire(import.meta.url);
+
 /** The draft the schema names with `$schema` (2020-12, 2019-09), else draft-07. */
 function ajvFor(schema: Record<string, unknown>): Ajv {
   const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
-  if (draft.includes('2020-12')) return new Ajv2020(ajvOptions);
-  if (draft.includes('2019-09')) return new Ajv2019(ajvOptions);
-  return new Ajv(ajvOptions);
+  if (draft.includes('2020-12')) return new (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020(ajvOptions);
+  if (draft.includes('2019-09')) return new (require('ajv/dist/2019.js') as { Ajv2019: typeof Ajv2019 }).Ajv2019(ajvOptions);
+  return new (require('ajv') as { Ajv: typeof Ajv }).Ajv(ajvOptions);
 }
 
 /** Compiles the schema before the run: a schema that cannot work is the caller's mistake, found before anything is spent. */

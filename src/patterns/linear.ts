@@ -1,4 +1,13 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as Re2 } from 're2js';
+
+/** re2js, required when a pattern is first given (most configs and mocks have none), not at start-up. */
+const require = createRequire(import.meta.url);
+let re2: typeof Re2 | undefined;
+function RE2JS(): typeof Re2 {
+  re2 ??= (require('re2js') as { RE2JS: typeof Re2 }).RE2JS;
+  return re2;
+}
 
 /**
  * A regular expression a user or an HTTP client gave (a mock's `$regex`, a `cache.redact` pattern),
@@ -17,7 +26,7 @@ export interface LinearPattern {
 /** Why a pattern cannot be used, in words; undefined when it can. */
 export function patternProblem(source: string): string | undefined {
   try {
-    RE2JS.compile(source);
+    RE2JS().compile(source);
     return undefined;
   } catch (error) {
     return `${(error as Error).message.replace(/^error parsing regexp: /, '')} (patterns are RE2 syntax, run in linear time: no backreferences, no lookahead or lookbehind)`;
@@ -28,7 +37,7 @@ export function patternProblem(source: string): string | undefined {
 export function linearPattern(source: string): LinearPattern {
   const problem = patternProblem(source);
   if (problem) throw new Error(`The pattern ${JSON.stringify(source)} cannot be used: ${problem}`);
-  const compiled = RE2JS.compile(source);
+  const compiled = RE2JS().compile(source);
   return {
     source,
     test: (text) => compiled.test(text),

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
+import { zod } from '../config/lazy-zod.js';
 import { modeNames } from '../config/resolve.js';
 import { inputMessage, inputParameters } from '../invoke/input-schema.js';
 import type { InvokeOptions } from '../invoke/types.js';
@@ -9,8 +10,9 @@ import { badRequest, missingField } from './http-error.js';
  * The body of `POST /v1/agents/{agent_id}/invoke` (and of /stream and /async), in the snake_case of
  * hosted agent APIs. Unknown fields are refused, so a misspelt option is an error, not silently ignored.
  */
-const message = inputMessage;
-const parameters = inputParameters;
+const z = zod();
+const message = inputMessage();
+const parameters = inputParameters();
 
 const file = z.union([
   z.strictObject({ path: z.string().min(1) }),
@@ -40,7 +42,7 @@ const invokeBody = z.strictObject({
   timeout_ms: z.number().int().positive().optional(),
 });
 
-export type InvokeBody = z.infer<typeof invokeBody>;
+export type InvokeBody = Zod.infer<typeof invokeBody>;
 
 /** `input.text`, `files[0].path`: where a field is, as a client would write it. */
 export function fieldPath(path: readonly PropertyKey[]): string {

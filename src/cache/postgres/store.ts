@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import { CacheStoreError, CacheUnreachableError } from '../../errors.js';
 import type {
   CacheRow,
@@ -37,7 +37,9 @@ const warmLimit = 5000;
  */
 export class PostgresStore implements RecordingStore {
   readonly location: string;
-  private readonly pool: pg.Pool;
+  /** The connection pool, made on first use: pg is imported then, so a SQLite-only run never loads it. */
+  private pool: Promise<pg.Pool> | undefined;
+  private readonly connectTimeoutMs: number;
   private readonly server: string;
   private ready: Promise<void> | undefined;
   private canWrite: Promise<boolean> | undefined;
@@ -55,12 +57,20 @@ export class PostgresStore implements RecordingStore {
   ) {
     this.location = printableUrl(url);
     this.server = serverOf(url);
-    this.pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000, max: 8, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
-    // A connection that breaks (the server restarts, an administrator ends it) must not be thrown in
-    // the process: an idle one is dropped by the pool, one in use fails its next query, and one that
-    // held a claim has lost its advisory lock with it (its row's lease still holds until it lapses).
-    this.pool.on('error', () => undefined);
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  }
+
+  private connections(): Promise<pg.Pool> {
+    this.pool ??= import('pg').then(({ default: { Pool } }) => {
+      const pool = new Pool({ connectionString: this.url, connectionTimeoutMillis: this.connectTimeoutMs, max: 8, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+      // A connection that breaks (the server restarts, an administrator ends it) must not be thrown in
+      // the process: an idle one is dropped by the pool, one in use fails its next query, and one that
+      // held a claim has lost its advisory lock with it (its row's lease still holds until it lapses).
+      pool.on('error', () => undefined);
+      pool.on('connect', (client) => client.on('error', () => undefined));
+      return pool;
+    });
+    return this.pool;
   }
 
   check(): Promise<void> {
@@ -272,7 +282,7 @@ export class PostgresStore implements RecordingStore {
     // Calls made before close finish first (a recording under way is kept).
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
     for (const [owner, client] of this.claimHolders) (this.claimHolders.delete(owner), client.release(true));
-    await this.pool.end();
+    if (this.pool) await (await this.pool).end();
   }
 
   /** The schema is there and of a version this rehearse reads (created or upgraded on first use). */
@@ -292,7 +302,7 @@ export class PostgresStore implements RecordingStore {
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      return await (await this.connections()).connect();
     } catch (error) {
       throw this.unreachable(error);
     }
@@ -300,7 +310,7 @@ export class PostgresStore implements RecordingStore {
 
   private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(text, values);
+      return await (await this.connections()).query<R>(text, values);
     } catch (error) {
       throw this.unreachable(error);
     }

@@ -1,7 +1,7 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { LiveContext } from '../../actions/types.js';
 import { ProviderError, ProviderTimeoutError, ProviderUnreachableError } from '../../errors.js';
-import { agentFor } from '../http.js';
+import { agentFor, loadUndici } from '../http.js';
 import { defaultRetryPolicy, parseRetryAfter, RetryableFailure, withRetries, type RetryPolicy } from './retry.js';
 
 export interface ProviderCall {
@@ -60,11 +60,12 @@ export function postToProvider(call: ProviderCall, live: LiveContext, settings: 
     const timeout = AbortSignal.timeout(settings.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
+      const { request } = await loadUndici();
       response = await request(call.url, {
         method: 'POST',
         headers: call.headers,
         body,
-        dispatcher: agentFor(call.url),
+        dispatcher: await agentFor(call.url),
         signal: AbortSignal.any([live.signal, timeout]),
       });
     } catch (error) {
