@@ -7,7 +7,7 @@ const marks: Record<Written['outcome'], string> = { created: 'created    ', over
 export function initCommand(cli: Argv) {
   return cli.command(
     'init',
-    'Set rehearse up in this project: a config, an example bot and its test, vitest wiring, .gitignore, git drivers for the cache, a CI workflow',
+    'Set rehearse up here: config, example bot and test, vitest, .gitignore, git drivers, CI workflow',
     (command) =>
       command
         .option('force', { type: 'boolean', default: false, describe: 'Replace files init wrote before (and you may have edited) with its own' })

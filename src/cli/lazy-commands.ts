@@ -23,7 +23,7 @@ export const lazyCommands: readonly LazyCommand[] = [
   },
   {
     command: 'init',
-    description: 'Set rehearse up in this project: a config, an example bot and its test, vitest wiring, .gitignore, git drivers for the cache, a CI workflow',
+    description: 'Set rehearse up here: config, example bot and test, vitest, .gitignore, git drivers, CI workflow',
     load: async () => (await import('./init.js')).initCommand,
   },
   {
@@ -48,7 +48,7 @@ export const lazyCommands: readonly LazyCommand[] = [
   },
   {
     command: 'cache',
-    description: 'Inspect and maintain the replay cache: stats, ls, show, clear, prune, export, import, verify, merge, diff, text, git-setup, pull, push',
+    description: 'The replay cache: stats, ls, show, verify, clear, prune, export, import, merge, diff, pull, push, more',
     load: async () => (await import('./cache/index.js')).cacheCommand,
   },
   {

@@ -49,14 +49,18 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await skipHelpCache(await registerCommands(cli, argv)).parseAsync();
   } catch (error) {
+    // An error may quote what it was given (a URL with its password, a key in a value): redacted like every other exit.
+    const { Redactor } = await import('../secrets/redactor.js');
+    const secrets = new Redactor();
+    const say = (text: string) => process.stderr.write(secrets.scrub(text));
     if (isRehearseError(error)) {
-      process.stderr.write(`rehearse: ${error.describe()}\n`);
+      say(`rehearse: ${error.describe()}\n`);
       process.exitCode = usageCodes.has(error.code) ? 2 : 1;
     } else if (error instanceof Error && 'usage' in error) {
-      process.stderr.write(`rehearse: ${error.message}\nRun rehearse --help for the commands and their options.\n`);
+      say(`rehearse: ${error.message}\nRun rehearse --help for the commands and their options.\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`rehearse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      say(`rehearse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exitCode = 1;
     }
   } finally {

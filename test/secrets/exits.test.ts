@@ -11,6 +11,7 @@ import { defineBot, invoke, type RehearseEvent } from '../../src/index.js';
 import { loadSessionHistory } from '../../src/sessions/session-store.js';
 import { listRuns } from '../../src/sessions/records.js';
 import { call, mockedBody, startTestServer } from '../serve/support.js';
+import { rehearse } from '../support/cli.js';
 import { listenLocal, readBody } from '../support/server-io.js';
 import { tempDir } from '../support/temp.js';
 
@@ -127,5 +128,12 @@ describe('secrets at every exit of a run', () => {
     expectNoSecret(text);
     expectNoSecret(server.logged.join('\n'));
     expectNoSecret(readFileSync(server.statePath).toString('latin1'));
+  });
+
+  it("the CLI's own error lines: a value it quotes back is redacted", async () => {
+    const run = await rehearse(['invoke', 'support-bot', 'hi', '--mode', providerKey]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Given: "[REDACTED]"');
+    expectNoSecret(run.stderr);
   });
 });

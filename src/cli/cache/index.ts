@@ -15,7 +15,7 @@ import { verifyCommand } from './verify.js';
 
 /** `rehearse cache <command>`: the replay cache as a reviewable artifact. One file per command. */
 export function cacheCommand(cli: Argv) {
-  return cli.command('cache', 'Inspect and maintain the replay cache: stats, ls, show, clear, prune, export, import, verify, merge, diff, text, git-setup, pull, push', (cache) =>
+  return cli.command('cache', 'The replay cache: stats, ls, show, verify, clear, prune, export, import, merge, diff, pull, push, more', (cache) =>
     [statsCommand, lsCommand, showCommand, clearCommand, pruneCommand, exportCommand, importCommand, verifyCommand, mergeCommand, diffCommand, textCommand, gitSetupCommand, pullCommand, pushCommand]
       .reduce((command, add) => add(command), cache)
       .demandCommand(1, 'Name a cache command: stats, ls, show <key-prefix>, clear, prune, export [file], import <file>, verify, merge, diff, text <file>, git-setup, pull or push.'),
