@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { BotDefinitionError, BotNotFoundError, ConfigError } from '../errors.js';
-import { jsonPath } from '../mocks/load.js';
+import { jsonPath } from '../config/json-path.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BotIndex, takeStamps, type IndexedBot, type PathStamp } from './bot-index.js';
 import { commandBot } from './command.js';

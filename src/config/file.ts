@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { lazily, zod } from './lazy-zod.js';
 import { patternProblem } from '../patterns/linear.js';
 import { ConfigError } from '../errors.js';
-import { jsonPath } from '../mocks/load.js';
+import { jsonPath } from './json-path.js';
 
 export const configFileName = 'rehearse.config.json';
 

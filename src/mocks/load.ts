@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { jsonPath } from '../config/json-path.js';
 import { lazily, zod } from '../config/lazy-zod.js';
 import { patternProblem } from '../patterns/linear.js';
 import { MocksFileError } from '../errors.js';
@@ -66,15 +67,6 @@ const schemas = lazily(() => {
   const ruleList = z.array(rule).min(1, 'a list of mocks needs at least one');
   return { rule, ruleList };
 });
-
-/** `$["llm.message"][0].status`: a JSON path that survives dotted action type names. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) => {
-    if (typeof part === 'number') return `${text}[${part}]`;
-    const name = String(part);
-    return /^[A-Za-z_$][\w$]*$/.test(name) ? `${text}.${name}` : `${text}[${JSON.stringify(name)}]`;
-  }, '$');
-}
 
 function lineAndColumn(text: string, position: number): string {
   const before = text.slice(0, position).split('\n');
