@@ -55,8 +55,9 @@ export function invokeCommand(cli: Argv) {
         .option('timeout', { type: 'number', describe: 'Fail the invocation after this many ms [default 120000, at most 600000]' })
         .options(overrideFlags)
         .group(Object.keys(overrideFlags), 'Per-invocation options:')
-        .example('$0 invoke support-bot "Where is my order?" --mode replay --format text', 'Replay from the committed cache')
-        .example('$0 invoke support-bot "Where is my order?" --mode replay --strict', 'CI: fail on anything not recorded')
+        // Prompts the committed demo cache holds (test/support/record-demo.ts), so these replay as shown; a test runs them.
+        .example('$0 invoke support-bot "How do I reset my password?" --mode replay --format text', 'Replay from the committed cache')
+        .example('$0 invoke support-bot "Where is my parcel? It has been a week." --mode replay --strict', 'CI: fail on anything not recorded')
         .example('$0 invoke support-bot -i question.txt --mode manual --mocks fixtures/mocks/support-bot.json', 'Run against mocks')
         .example('OPENAI_API_KEY=sk-... $0 invoke support-bot "Hi" --mode replay --refresh', 'Re-record with live calls')
         .example(

@@ -5,6 +5,7 @@ import { closeAgents } from '../live/http.js';
 import { botsCommand } from './bots.js';
 import { cacheCommand } from './cache/index.js';
 import { invokeCommand } from './invoke.js';
+import { lastOptionWins } from './last-wins.js';
 import { runsCommand } from './runs.js';
 import { serveCommand } from './serve.js';
 import { sessionsCommand } from './sessions.js';
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       throw Object.assign(new Error(message), { usage: true });
     });
+  cli = lastOptionWins(cli);
   cli = serveCommand(cacheCommand(usageCommand(runsCommand(sessionsCommand(botsCommand(invokeCommand(cli)))))));
   try {
     await cli.parseAsync();
