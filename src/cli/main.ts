@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
 import { botsCommand } from './bots.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { cacheCommand } from './cache/index.js';
 import { invokeCommand } from './invoke.js';
 import { lastOptionWins } from './last-wins.js';
@@ -31,6 +32,7 @@ function joinNegativeValues(argv: readonly string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnBrokenPipe();
   let cli = yargs(joinNegativeValues(argv))
     .scriptName('rehearse')
     .usage('$0 <command> [options]\n\nRun LLM agents live, replayed from a SQLite cache, or against mocks.')
