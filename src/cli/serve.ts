@@ -57,7 +57,8 @@ async function runServe(args: ServeArguments): Promise<void> {
     allowFilePaths: args.allowFilePaths,
   };
   const server = await startServer(options);
-  process.stderr.write(`rehearse serve: listening on ${server.url} (docs/API.md; Ctrl-C stops)\n`);
+  // Started in the background (`rehearse serve &`), Ctrl-C no longer reaches it: say how else to stop it.
+  process.stderr.write(`rehearse serve: listening on ${server.url} (docs/API.md). Stop it with Ctrl-C, or: kill ${process.pid}\n`);
   // The command ends, and the CLI exits, only once the server has closed.
   await new Promise<void>((resolve) => {
     const stop = () => {
