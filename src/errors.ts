@@ -43,6 +43,15 @@ export class ConfigError extends RehearseError {
   }
 }
 
+/** A command that needs the project's config found none at or above the folder it ran in. */
+export class ConfigNotFoundError extends RehearseError {
+  constructor(cwd: string) {
+    super('CONFIG_NOT_FOUND', `No rehearse.config.json in ${cwd} or any folder above it.`, {
+      hint: 'Run rehearse inside your project (any folder of it), pass --config <file>, or create rehearse.config.json at the project root naming your bot files: { "bots": ["bots/**/*.ts"] }',
+    });
+  }
+}
+
 // ---- bots ---------------------------------------------------------------------------------------
 
 export class BotDefinitionError extends RehearseError {

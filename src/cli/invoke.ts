@@ -44,7 +44,7 @@ export function invokeCommand(cli: Argv) {
         .option('strict', { type: 'boolean', describe: 'Replay mode: a miss is an error, never a live call [env REHEARSE_STRICT=1]' })
         .option('org', { type: 'string', describe: 'Organisation whose recordings to use [env REHEARSE_ORG; default "default"]' })
         .option('cache', { type: 'string', describe: 'Cache file [env REHEARSE_CACHE; default cache/rehearse.sqlite]' })
-        .option('config', { type: 'string', describe: 'Config file [default ./rehearse.config.json]' })
+        .option('config', { type: 'string', describe: 'Config file [default: rehearse.config.json here or in the nearest folder above]' })
         .option('mocks', { type: 'string', describe: 'Mocks JSON file for manual mode' })
         .option('format', { type: 'string', choices: outputFormats, default: 'events' as OutputFormat, describe: 'events (JSON lines), text, or json' })
         .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'With --format text: every step, its source, duration and cost' })
