@@ -139,6 +139,24 @@ export class StrictMissError extends RehearseError {
   }
 }
 
+/**
+ * Replay mode (not strict): a call had no recording, and running it live to record it failed because
+ * the provider cannot be used here (no key, no reachable endpoint). The miss is the cause to fix; the
+ * live failure is how it surfaced (`cause`).
+ */
+export class UnrecordedMissError extends RehearseError {
+  readonly key: string;
+  readonly actionType: string;
+  readonly botId: string;
+
+  constructor(fields: { botId: string; actionType: string; key: string; message: string; hint: string; cause: unknown }) {
+    super('CACHE_MISS_NOT_RECORDED', fields.message, { hint: fields.hint, cause: fields.cause });
+    this.key = fields.key;
+    this.actionType = fields.actionType;
+    this.botId = fields.botId;
+  }
+}
+
 export class CacheFileError extends RehearseError {
   constructor(path: string, problem: string, options?: RehearseErrorOptions) {
     super('CACHE_FILE_INVALID', `Cannot use the cache file ${path}: ${problem}`, {
