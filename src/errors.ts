@@ -43,6 +43,15 @@ export class ConfigError extends RehearseError {
   }
 }
 
+/** A command that needs the project's config found none at or above the folder it ran in. */
+export class ConfigNotFoundError extends RehearseError {
+  constructor(cwd: string) {
+    super('CONFIG_NOT_FOUND', `No rehearse.config.json in ${cwd} or any folder above it.`, {
+      hint: 'Run rehearse inside your project (any folder of it), pass --config <file>, or create rehearse.config.json at the project root naming your bot files: { "bots": ["bots/**/*.ts"] }',
+    });
+  }
+}
+
 // ---- bots ---------------------------------------------------------------------------------------
 
 export class BotDefinitionError extends RehearseError {
@@ -124,6 +133,24 @@ export class StrictMissError extends RehearseError {
 
   constructor(fields: { botId: string; actionType: string; key: string; message: string; hint: string }) {
     super('CACHE_STRICT_MISS', fields.message, { hint: fields.hint });
+    this.key = fields.key;
+    this.actionType = fields.actionType;
+    this.botId = fields.botId;
+  }
+}
+
+/**
+ * Replay mode (not strict): a call had no recording, and running it live to record it failed because
+ * the provider cannot be used here (no key, no reachable endpoint). The miss is the cause to fix; the
+ * live failure is how it surfaced (`cause`).
+ */
+export class UnrecordedMissError extends RehearseError {
+  readonly key: string;
+  readonly actionType: string;
+  readonly botId: string;
+
+  constructor(fields: { botId: string; actionType: string; key: string; message: string; hint: string; cause: unknown }) {
+    super('CACHE_MISS_NOT_RECORDED', fields.message, { hint: fields.hint, cause: fields.cause });
     this.key = fields.key;
     this.actionType = fields.actionType;
     this.botId = fields.botId;

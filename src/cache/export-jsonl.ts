@@ -84,15 +84,20 @@ export async function push(out: Writable, chunk: string): Promise<void> {
 
 /**
  * Streams the entries to `out` as JSON Lines: the rows are read a page at a time and written
- * in chunks of about 256 KB, so memory stays flat however large the cache. Returns how many were written.
+ * in chunks of about 256 KB, so memory stays flat however large the cache. Returns how many entries
+ * were written, and of how many orgs.
  */
-export async function exportJsonl(store: RecordingStore, query: EntryQuery, out: Writable, onProgress?: ProgressListener): Promise<number> {
+export async function exportJsonl(store: RecordingStore, query: EntryQuery, out: Writable, onProgress?: ProgressListener): Promise<{ entries: number; orgs: number }> {
   const total = onProgress ? await store.count(query) : undefined;
   let written = 0;
+  let orgs = 0;
+  let lastOrg: string | undefined;
   let chunk = '';
   for await (const row of store.rows(query)) {
     chunk += `${exportLine(row)}\n`;
     written++;
+    // Rows come ordered by org first, so each org starts once.
+    if (row.org !== lastOrg) (orgs++, (lastOrg = row.org));
     if (chunk.length >= 256 * 1024) {
       await push(out, chunk);
       chunk = '';
@@ -101,5 +106,5 @@ export async function exportJsonl(store: RecordingStore, query: EntryQuery, out:
   }
   if (chunk) await push(out, chunk);
   onProgress?.(written, total);
-  return written;
+  return { entries: written, orgs };
 }

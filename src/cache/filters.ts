@@ -3,7 +3,7 @@ import type { EntrySummary, RecordingStore } from './types.js';
 
 export type { EntrySummary };
 
-/** Which entries of an org a listing, clear or prune means. Every field narrows; none means all. */
+/** Which entries of an org (or of every org) a listing, clear or prune means. Every field narrows; none means all. */
 export interface EntryFilter {
   botId?: string;
   actionType?: string;
@@ -23,9 +23,11 @@ export interface ListedEntry extends EntrySummary {
   current_version?: string;
 }
 
+/** Per-entry usage from the local state file, by org and then key (a key may be recorded in several orgs). */
+export type UsageByOrg = ReadonlyMap<string, ReadonlyMap<string, CacheEntryUsage>>;
+
 export interface SelectContext {
-  /** Per-entry usage from the local state file, by key. */
-  usage: ReadonlyMap<string, CacheEntryUsage>;
+  usage: UsageByOrg;
   /** Each found bot's current version, by bot id; required when the filter asks for stale entries. */
   currentVersions?: ReadonlyMap<string, string>;
 }
@@ -42,17 +44,20 @@ export function hasFilter(filter: EntryFilter): boolean {
   );
 }
 
-/** The entries of an org that match the filter, with their usage (and, for `stale`, their bot's current version). */
-export async function selectEntries(store: RecordingStore, org: string, filter: EntryFilter, context: SelectContext): Promise<Selection> {
+/**
+ * The entries of an org (undefined: of every org) that match the filter, with their usage (and, for
+ * `stale`, their bot's current version).
+ */
+export async function selectEntries(store: RecordingStore, org: string | undefined, filter: EntryFilter, context: SelectContext): Promise<Selection> {
   const selection: Selection = { entries: [], botsNotFound: new Map() };
   if (filter.stale && !context.currentVersions) throw new Error('selectEntries: a stale filter needs the current versions of the bots');
   const olderThan = filter.olderThan === undefined ? undefined : Date.parse(filter.olderThan);
   const unusedSince = filter.unusedSince === undefined ? undefined : Date.parse(filter.unusedSince);
-  const query = { org, ...(filter.botId !== undefined && { botId: filter.botId }), ...(filter.actionType !== undefined && { actionType: filter.actionType }) };
+  const query = { ...(org !== undefined && { org }), ...(filter.botId !== undefined && { botId: filter.botId }), ...(filter.actionType !== undefined && { actionType: filter.actionType }) };
   for await (const summary of store.summaries(query)) {
     const created = Date.parse(summary.created_at);
     if (olderThan !== undefined && !(created < olderThan)) continue;
-    const usage = context.usage.get(summary.key);
+    const usage = context.usage.get(summary.org)?.get(summary.key);
     if (unusedSince !== undefined && !(Date.parse(usage?.lastUsedAt ?? summary.created_at) < unusedSince)) continue;
     const entry: ListedEntry = { ...summary, hits: usage?.hits ?? 0, last_used_at: usage?.lastUsedAt ?? null };
     if (filter.stale) {

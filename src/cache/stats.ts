@@ -1,4 +1,4 @@
-import type { CacheEntryUsage } from '../state/cache-usage.js';
+import type { UsageByOrg } from './filters.js';
 import type { RecordingStore } from './types.js';
 
 export interface StatsGroup {
@@ -23,24 +23,31 @@ export interface CacheStats {
   total: StatsGroup;
   byBot: StatsGroup[];
   byAction: StatsGroup[];
+  /** One group per org (a single one when the stats are of one org). */
+  byOrg: StatsGroup[];
 }
 
 function group(name: string): StatsGroup {
   return { name, entries: 0, used: 0, bytes: 0, hits: 0, costUsd: 0, savedCostUsd: 0 };
 }
 
-/** Entries, bytes, hits, recorded cost and cost saved for one org, by bot and by action type; rows are streamed. */
-export async function cacheStats(store: RecordingStore, org: string, usage: ReadonlyMap<string, CacheEntryUsage>): Promise<CacheStats> {
+/**
+ * Entries, bytes, hits, recorded cost and cost saved for one org (undefined: every org), by bot, by
+ * action type and by org; rows are streamed.
+ */
+export async function cacheStats(store: RecordingStore, org: string | undefined, usage: UsageByOrg): Promise<CacheStats> {
   const total = group('total');
   const byBot = new Map<string, StatsGroup>();
   const byAction = new Map<string, StatsGroup>();
+  const byOrg = new Map<string, StatsGroup>();
   const exists = await store.exists();
   if (exists) {
-    for await (const entry of store.summaries({ org })) {
-      const hits = usage.get(entry.key)?.hits ?? 0;
+    for await (const entry of store.summaries(org === undefined ? {} : { org })) {
+      const hits = usage.get(entry.org)?.get(entry.key)?.hits ?? 0;
       for (const [groups, name] of [
         [byBot, entry.bot_id],
         [byAction, entry.action_type],
+        [byOrg, entry.org],
       ] as const) {
         let target = groups.get(name);
         if (!target) groups.set(name, (target = group(name)));
@@ -50,7 +57,7 @@ export async function cacheStats(store: RecordingStore, org: string, usage: Read
     }
   }
   const sorted = (groups: Map<string, StatsGroup>) => [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { exists, fileBytes: exists ? await store.size() : 0, total, byBot: sorted(byBot), byAction: sorted(byAction) };
+  return { exists, fileBytes: exists ? await store.size() : 0, total, byBot: sorted(byBot), byAction: sorted(byAction), byOrg: sorted(byOrg) };
 }
 
 function add(target: StatsGroup, bytes: number, hits: number, costUsd: number): void {

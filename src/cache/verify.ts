@@ -37,6 +37,8 @@ export interface VerifyReport {
   integrity: string[] | null;
   /** Entries whose keys were recomputed. */
   entriesChecked: number;
+  /** How many orgs those entries belong to. */
+  orgsChecked: number;
   faultCount: number;
   faultsByKind: Partial<Record<FaultKind, number>>;
   /** The first faults; all are counted. */
@@ -75,6 +77,7 @@ export async function verifyCache(store: RecordingStore, options: VerifyOptions 
     fileBytes: await store.size(),
     integrity: null,
     entriesChecked: 0,
+    orgsChecked: 0,
     faultCount: 0,
     faultsByKind: {},
     faults: [],
@@ -110,11 +113,14 @@ export async function verifyCache(store: RecordingStore, options: VerifyOptions 
 async function checkEntries(store: RecordingStore, options: VerifyOptions, report: VerifyReport, fault: (item: VerifyFault) => void): Promise<void> {
   const query: EntryQuery = options.org === undefined ? {} : { org: options.org };
   let total: number | undefined;
+  let lastOrg: unknown;
   try {
     total = options.onProgress ? await store.count(query) : undefined;
     for await (const row of store.rows(query)) {
       checkRow(row, fault);
       report.entriesChecked++;
+      // Rows come ordered by org first, so each org starts once.
+      if (report.orgsChecked === 0 || row.org !== lastOrg) (report.orgsChecked++, (lastOrg = row.org));
       if (options.onProgress && report.entriesChecked % 1000 === 0) options.onProgress(report.entriesChecked, total);
     }
   } catch (error) {

@@ -44,7 +44,7 @@ export function invokeCommand(cli: Argv) {
         .option('strict', { type: 'boolean', describe: 'Replay mode: a miss is an error, never a live call [env REHEARSE_STRICT=1]' })
         .option('org', { type: 'string', describe: 'Organisation whose recordings to use [env REHEARSE_ORG; default "default"]' })
         .option('cache', { type: 'string', describe: 'Cache file [env REHEARSE_CACHE; default cache/rehearse.sqlite]' })
-        .option('config', { type: 'string', describe: 'Config file [default ./rehearse.config.json]' })
+        .option('config', { type: 'string', describe: 'Config file [default: rehearse.config.json here or in the nearest folder above]' })
         .option('mocks', { type: 'string', describe: 'Mocks JSON file for manual mode' })
         .option('format', { type: 'string', choices: outputFormats, default: 'events' as OutputFormat, describe: 'events (JSON lines), text, or json' })
         .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'With --format text: every step, its source, duration and cost' })
@@ -55,8 +55,9 @@ export function invokeCommand(cli: Argv) {
         .option('timeout', { type: 'number', describe: 'Fail the invocation after this many ms [default 120000, at most 600000]' })
         .options(overrideFlags)
         .group(Object.keys(overrideFlags), 'Per-invocation options:')
-        .example('$0 invoke support-bot "Where is my order?" --mode replay --format text', 'Replay from the committed cache')
-        .example('$0 invoke support-bot "Where is my order?" --mode replay --strict', 'CI: fail on anything not recorded')
+        // Prompts the committed demo cache holds (test/support/record-demo.ts), so these replay as shown; a test runs them.
+        .example('$0 invoke support-bot "How do I reset my password?" --mode replay --format text', 'Replay from the committed cache')
+        .example('$0 invoke support-bot "Where is my parcel? It has been a week." --mode replay --strict', 'CI: fail on anything not recorded')
         .example('$0 invoke support-bot -i question.txt --mode manual --mocks fixtures/mocks/support-bot.json', 'Run against mocks')
         .example('OPENAI_API_KEY=sk-... $0 invoke support-bot "Hi" --mode replay --refresh', 'Re-record with live calls')
         .example(

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isRehearseError } from '../errors.js';
 import { closeAgents } from '../live/http.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { skipHelpCache } from './help-cache.js';
+import { lastOptionWins } from './last-wins.js';
 import { registerCommands } from './lazy-commands.js';
 
 /** Errors that mean the command was asked for wrongly: exit code 2, as for a yargs usage error. */
@@ -30,6 +32,7 @@ function printVersion(): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnBrokenPipe();
   if (argv.length === 1 && argv[0] === '--version') return printVersion();
   const { default: yargs } = await import('yargs');
   const cli = yargs(joinNegativeValues(argv))
@@ -47,7 +50,7 @@ export async function main(argv: string[]): Promise<void> {
       throw Object.assign(new Error(message), { usage: true });
     });
   try {
-    await skipHelpCache(await registerCommands(cli, argv)).parseAsync();
+    await skipHelpCache(lastOptionWins(await registerCommands(cli, argv))).parseAsync();
   } catch (error) {
     // An error may quote what it was given (a URL with its password, a key in a value): redacted like every other exit.
     const { Redactor } = await import('../secrets/redactor.js');

@@ -26,7 +26,7 @@ export function serveCommand(cli: Argv) {
       command
         .option('port', { type: 'number', describe: 'Port to listen on; 0 picks a free one [config serve.port; default 8787]' })
         .option('host', { type: 'string', describe: 'Address to bind [config serve.host; default 127.0.0.1]' })
-        .option('config', { type: 'string', describe: 'Config file [default ./rehearse.config.json]' })
+        .option('config', { type: 'string', describe: 'Config file [default: rehearse.config.json here or in the nearest folder above]' })
         .option('org', { type: 'string', describe: 'Organisation of every invocation and thread [env REHEARSE_ORG; default "default"]' })
         .option('cache', { type: 'string', describe: 'Cache file [env REHEARSE_CACHE; default cache/rehearse.sqlite]' })
         .option('state', { type: 'string', describe: 'State file: sessions, runs [env REHEARSE_STATE; default .rehearse/state.sqlite]' })
@@ -57,7 +57,8 @@ async function runServe(args: ServeArguments): Promise<void> {
     allowFilePaths: args.allowFilePaths,
   };
   const server = await startServer(options);
-  process.stderr.write(`rehearse serve: listening on ${server.url} (docs/API.md; Ctrl-C stops)\n`);
+  // Started in the background (`rehearse serve &`), Ctrl-C no longer reaches it: say how else to stop it.
+  process.stderr.write(`rehearse serve: listening on ${server.url} (docs/API.md). Stop it with Ctrl-C, or: kill ${process.pid}\n`);
   // The command ends, and the CLI exits, only once the server has closed.
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -7,7 +7,7 @@ export function stateOptions<T>(command: Argv<T>) {
   return command
     .option('state', { type: 'string', describe: 'State file [env REHEARSE_STATE; default from config, .rehearse/state.sqlite]' })
     .option('org', { type: 'string', describe: 'Organisation [env REHEARSE_ORG; default "default"]' })
-    .option('config', { type: 'string', describe: 'Config file [default ./rehearse.config.json]' })
+    .option('config', { type: 'string', describe: 'Config file [default: rehearse.config.json here or in the nearest folder above]' })
     .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as 'text' | 'json', describe: 'text (tables) or json' });
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkedBefore, rememberChecked } from './checked-before.js';
 import type { z } from 'zod';
@@ -100,10 +100,26 @@ export interface LoadedConfigFile {
   config: ConfigFile;
 }
 
-/** Reads rehearse.config.json from `cwd` (or the given path); no file means no settings. */
+/**
+ * The rehearse.config.json of `cwd`, else of the nearest folder above it, as git finds `.git`: run
+ * from a subfolder of a project, rehearse uses the project's config. Undefined when no folder up to
+ * the root has one.
+ */
+export function findConfigFile(cwd: string): string | undefined {
+  for (let folder = resolve(cwd); ; folder = dirname(folder)) {
+    const file = join(folder, configFileName);
+    if (existsSync(file)) return file;
+    if (dirname(folder) === folder) return undefined;
+  }
+}
+
+/**
+ * Reads the given config file, else the nearest rehearse.config.json at or above `cwd`; no file means
+ * no settings. Paths in the file are relative to its folder (`root`), wherever rehearse is run from.
+ */
 export function loadConfigFile(cwd: string, explicitPath?: string): LoadedConfigFile {
-  const file = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, configFileName);
-  if (!existsSync(file)) {
+  const file = explicitPath ? resolve(cwd, explicitPath) : findConfigFile(cwd);
+  if (file === undefined || !existsSync(file)) {
     if (explicitPath) throw new ConfigError(`The config file ${file} does not exist.`);
     return { root: cwd, file: undefined, config: {} };
   }

@@ -125,6 +125,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
     maxAgeMs: config.cacheMaxAgeMs,
     cacheLabel: config.cacheUrl === undefined ? relative(config.cwd, config.cachePath) || config.cachePath : (cache?.store.location ?? ''),
     recordCommand: () => recordCommand(bot.key, input, config, options.sessionId, perRun.recordWords),
+    ...(options.sessionId !== undefined && session.history.length > 0 && { conversation: { sessionId: options.sessionId, earlierMessages: session.history.length } }),
     prepareParams: llmParamsHook(perRun.overrides, botPath, llmReport),
   };
   const dispatcher = new Dispatcher(mode, run, events);

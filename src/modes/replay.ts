@@ -7,6 +7,7 @@ import type { StreamDelta } from '../actions/types.js';
 import { performLive } from './live.js';
 import { replayStream } from './stream-replay.js';
 import { strictMissError } from './strict-miss.js';
+import { isUnusableProvider, unrecordedMissError } from './unrecorded-miss.js';
 import type { ActionCall, ModeOutcome, ModeStrategy, RunState } from './types.js';
 
 /**
@@ -81,6 +82,8 @@ export const replayMode: ModeStrategy = {
         // A call that failed (or that an SDK gave up on and retries) was never an answer: its retry
         // takes its place in the order, so a replay finds the retry where it was recorded.
         if (run.occurrences.get(first.key) === occurrence + 1) run.occurrences.set(first.key, occurrence);
+        // A plain miss that cannot go live here: the missing recording is the cause to report.
+        if (!run.refresh && !expiredAt && isUnusableProvider(error)) throw await unrecordedMissError(cache, bot, definition.type, key, material.parameters, run, error);
         throw error;
       }
       // An action that ignored the signal may finish after its invocation timed out: record nothing of it.

@@ -64,6 +64,8 @@ export interface RunState {
   /** Where the cache lives, and how to record a miss: for the strict-miss message. */
   cacheLabel: string;
   recordCommand(): string;
+  /** A continued session: its id and how many messages of history each call of this turn carries. */
+  conversation?: { sessionId: string; earlierMessages: number };
   /**
    * Changes validated params before they are reported, keyed or run: invoke() uses it for the
    * per-invocation overrides of llm.message (src/invoke/overrides.ts). Returns the params to use.

@@ -85,6 +85,21 @@ export function readCacheUsage(statePath: string, cachePath: string, org: string
   return new Map(rows.map((row) => [row.key, { key: row.key, hits: row.hits, lastUsedAt: row.last_used_at }]));
 }
 
+/**
+ * Usage of one org, or (org undefined) of every org the state file knows for this cache, by org
+ * then key: the same key may be recorded in several orgs, each with its own hits.
+ */
+export function readCacheUsageByOrg(statePath: string, cachePath: string, org: string | undefined): Map<string, Map<string, CacheEntryUsage>> {
+  if (org !== undefined) return new Map([[org, readCacheUsage(statePath, cachePath, org)]]);
+  const db = database(statePath);
+  const cache = cacheIdentity(cachePath);
+  const orgs = db
+    .prepare<[string, string], { org: string }>('SELECT org FROM cache_hit_batches WHERE cache = ? UNION SELECT org FROM cache_usage WHERE cache = ?')
+    .all(cache, cache)
+    .map((row) => row.org);
+  return new Map(orgs.map((name) => [name, readCacheUsage(statePath, cachePath, name)]));
+}
+
 export function forgetCacheUsage(statePath: string, cachePath: string, org: string, keys: readonly string[]): void {
   if (keys.length === 0) return;
   const db = database(statePath);

@@ -7,6 +7,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import { describe, expect, it } from 'vitest';
 import { invoke, type InvokeResult, type RehearseEvent } from '../../src/index.js';
 import { tempDir } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const demoCache = join(root, 'cache/rehearse.sqlite');
@@ -62,7 +63,7 @@ describe('the committed demo cache', () => {
       cwd: root,
       cachePath,
       // Port 9 (discard) on loopback: any live call would fail instead of reaching a provider.
-      env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' },
+      env: { ...suiteState(), OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' },
     });
 
     expect(result.error).toBeUndefined();

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 const run = promisify(execFile);
 const worker = resolve(import.meta.dirname, 'fixtures/record-worker.ts');
@@ -24,7 +25,7 @@ describe('one cache file, many processes', () => {
     const outputs = await Promise.all(
       Array.from({ length: processes }, (_, index) =>
         run(process.execPath, ['--import', 'tsx', worker, cachePath, server.url, String(index), String(calls)], {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...suiteState() },
           timeout: 60_000,
         }),
       ),

@@ -16,6 +16,7 @@ import { repoRoot } from '../support/cli.js';
 import { startOpenAIServer } from '../support/openai-server.js';
 import { describePostgres, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { describeStoreContract } from './store-contract.js';
+import { suiteState } from '../support/suite-state.js';
 
 let server: TestPostgres;
 let schemas = 0;
@@ -139,13 +140,13 @@ describePostgres('the PostgreSQL store', () => {
       });
       const recorderUrl = databaseUrl('alice', passwords.alice);
       const ciUrl = databaseUrl('ci_acme', passwords.ci_acme);
-      const recorded = await invoke(bot, { input: 'hello', mode: 'replay', org: 'acme', cachePath: recorderUrl, env: { OPENAI_BASE_URL: provider.url } });
+      const recorded = await invoke(bot, { input: 'hello', mode: 'replay', org: 'acme', cachePath: recorderUrl, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
       expect(recorded.cache.recorded).toBe(1);
 
-      const replayed = await invoke(bot, { input: 'hello', mode: 'replay', org: 'acme', cachePath: ciUrl, env: { OPENAI_BASE_URL: provider.url } });
+      const replayed = await invoke(bot, { input: 'hello', mode: 'replay', org: 'acme', cachePath: ciUrl, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
       expect(replayed.error).toBeUndefined();
       expect(replayed.cache.hits).toBe(1);
-      const missed = await invoke(bot, { input: 'something new', mode: 'replay', org: 'acme', cachePath: ciUrl, env: { OPENAI_BASE_URL: provider.url } });
+      const missed = await invoke(bot, { input: 'something new', mode: 'replay', org: 'acme', cachePath: ciUrl, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
       expect(missed.error?.code).toBe('CACHE_READ_ONLY');
       expect(JSON.stringify(missed)).not.toContain(passwords.ci_acme);
       expect(provider.requests).toHaveLength(1);

@@ -15,6 +15,7 @@ import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-serv
 import { describePostgres, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { nextMessage } from '../support/ipc.js';
 import { tempCachePath } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 let server: TestPostgres;
 let provider: FakeOpenAIServer;
@@ -60,8 +61,8 @@ describePostgres('a team on PostgreSQL', () => {
     const file = tempCachePath();
     const env = { OPENAI_BASE_URL: provider.url, REHEARSE_CACHE_URL: url };
     // "in the file" is recorded into the file alone; "in the team" into the team store alone.
-    await invoke(bot, { input: 'in the file', mode: 'replay', cachePath: file, env: { OPENAI_BASE_URL: provider.url } });
-    await invoke(bot, { input: 'in the team', mode: 'replay', cachePath: url, env: { OPENAI_BASE_URL: provider.url } });
+    await invoke(bot, { input: 'in the file', mode: 'replay', cachePath: file, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
+    await invoke(bot, { input: 'in the team', mode: 'replay', cachePath: url, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
     expect(provider.requests).toHaveLength(2);
     const before = readFileSync(file);
 
@@ -79,7 +80,7 @@ describePostgres('a team on PostgreSQL', () => {
 
   it('pull copies the current recordings into the file, for a strict replay with no server; push uploads a file written once, keys checked, secrets redacted', async () => {
     const team = teamStore();
-    await invoke(bot, { input: 'current', mode: 'replay', cachePath: url, env: { OPENAI_BASE_URL: provider.url } });
+    await invoke(bot, { input: 'current', mode: 'replay', cachePath: url, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
     await team.record(cacheRow({ bot: 'team-bot', version: 'v0', params: { old: true } }));
     const dir = dirname(tempCachePath());
     const config = writeConfig(dir);
@@ -90,7 +91,7 @@ describePostgres('a team on PostgreSQL', () => {
     // team-bot is not in the config's bots: its current version is unknown, so every version comes.
     expect(JSON.parse(pulled.stdout)).toMatchObject({ considered: 2, added: 2, kept: 0, not_current: 0, unknown_bots: 2 });
     expect(pulled.stdout).not.toContain(`:${new URL(server.adminUrl).password}@`);
-    const offline = await invoke(bot, { input: 'current', mode: 'replay', strict: true, cachePath: file, env: { OPENAI_BASE_URL: 'http://127.0.0.1:9' } });
+    const offline = await invoke(bot, { input: 'current', mode: 'replay', strict: true, cachePath: file, env: { ...suiteState(), OPENAI_BASE_URL: 'http://127.0.0.1:9' } });
     expect(offline.error).toBeUndefined();
     expect(offline.cache.hits).toBe(1);
     const again = JSON.parse((await rehearse(['cache', 'pull', '--config', config, '--url', url, '--all-versions', '--format', 'json'], { cwd: dir })).stdout) as { added: number; kept: number };
@@ -134,7 +135,7 @@ describePostgres('a team on PostgreSQL', () => {
   }, 60_000);
 
   it('every cache command works on the team store', async () => {
-    await invoke(bot, { input: 'listed', mode: 'replay', cachePath: url, env: { OPENAI_BASE_URL: provider.url } });
+    await invoke(bot, { input: 'listed', mode: 'replay', cachePath: url, env: { ...suiteState(), OPENAI_BASE_URL: provider.url } });
     const dir = dirname(tempCachePath());
     const env = { REHEARSE_CACHE_URL: url };
     const stats = await rehearse(['cache', 'stats', '--format', 'json'], { cwd: dir, env });
@@ -160,7 +161,7 @@ describePostgres('a team on PostgreSQL', () => {
     const calls = 20;
     const workers: ChildProcess[] = Array.from({ length: 8 }, () =>
       spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'fixtures/single-flight-worker.ts'), url, provider.url, String(calls)], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...suiteState() },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );

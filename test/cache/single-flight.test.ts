@@ -10,6 +10,7 @@ import { defineBot, invoke, type InvokeResult } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { nextMessage } from '../support/ipc.js';
 import { tempCachePath } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures');
 const calls = 50;
@@ -46,7 +47,7 @@ function questionsAsked(): string[] {
 describe('one live call per missing key', () => {
   it('8 invocations in one process: the provider sees each question once, and all 8 get the same answers', async () => {
     const cachePath = tempCachePath();
-    const runs = await Promise.all(Array.from({ length: 8 }, () => invoke(bot, { input: 'go', mode: 'replay', cachePath, env: { OPENAI_BASE_URL: server.url } })));
+    const runs = await Promise.all(Array.from({ length: 8 }, () => invoke(bot, { input: 'go', mode: 'replay', cachePath, env: { ...suiteState(), OPENAI_BASE_URL: server.url } })));
     expect(runs.map((run) => run.error)).toEqual(Array(8).fill(undefined));
     expect(questionsAsked().sort()).toEqual(Array.from({ length: calls }, (_, call) => `question ${call}`).sort());
     const outputs = runs.map((run) => JSON.stringify(run.result.output));
@@ -59,7 +60,7 @@ describe('one live call per missing key', () => {
     const cachePath = tempCachePath();
     const workers = Array.from({ length: 8 }, () =>
       spawn(process.execPath, ['--import', 'tsx', resolve(fixtures, 'single-flight-worker.ts'), cachePath, server.url, String(calls)], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...suiteState() },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );
@@ -87,7 +88,7 @@ describe('one live call per missing key', () => {
       return { kind: 'message', content: `answer #${server.requests.indexOf(request) + 1}` };
     });
     const dying = spawn(process.execPath, ['--import', 'tsx', resolve(fixtures, 'hanging-recorder.ts'), cachePath, server.url], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...suiteState() },
       stdio: 'inherit',
     });
     try {
@@ -97,7 +98,7 @@ describe('one live call per missing key', () => {
         version: 'v1',
         run: async (_input, ctx) => (await ctx.llm.message({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'the slow question' }] })).content,
       });
-      const waiting = invoke(waiter, { input: 'go', mode: 'replay', cachePath, env: { OPENAI_BASE_URL: server.url } });
+      const waiting = invoke(waiter, { input: 'go', mode: 'replay', cachePath, env: { ...suiteState(), OPENAI_BASE_URL: server.url } });
       await new Promise((done) => setTimeout(done, 500));
       expect(server.requests).toHaveLength(1); // it waits for the claim's owner instead of calling too
       dying.kill('SIGKILL');
@@ -118,8 +119,8 @@ describe('one live call per missing key', () => {
     );
     const single = defineBot({ key: 'failing-first', version: 'v1', run: async (_input, ctx) => (await ctx.llm.message({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'q' }] })).content });
     const [failed, succeeded] = await Promise.all([
-      invoke(single, { input: 'a', mode: 'replay', cachePath, env: { OPENAI_BASE_URL: server.url } }),
-      invoke(single, { input: 'b', mode: 'replay', cachePath, env: { OPENAI_BASE_URL: server.url } }),
+      invoke(single, { input: 'a', mode: 'replay', cachePath, env: { ...suiteState(), OPENAI_BASE_URL: server.url } }),
+      invoke(single, { input: 'b', mode: 'replay', cachePath, env: { ...suiteState(), OPENAI_BASE_URL: server.url } }),
     ]);
     expect(failed.error?.code).toBe('PROVIDER_ERROR');
     expect(succeeded.error).toBeUndefined();

@@ -7,6 +7,7 @@ import { cacheSchemaVersion } from '../../src/cache/sqlite/schema.js';
 import { defineBot, invoke, type InvokeOptions } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath, tempDir } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 /** What a folder holds beside the local state folder (.rehearse, git-ignored), which every invocation writes its record to. */
 function cacheFolderEntries(dir: string): string[] {
@@ -43,7 +44,7 @@ afterEach(async () => {
 });
 
 function options(cachePath: string, extra: Partial<InvokeOptions> = {}): InvokeOptions {
-  return { input: 'alpha beta gamma', mode: 'replay', cachePath, cwd: dirname(cachePath), env: { OPENAI_BASE_URL: server.url }, ...extra };
+  return { input: 'alpha beta gamma', mode: 'replay', cachePath, cwd: dirname(cachePath), env: { ...suiteState(), OPENAI_BASE_URL: server.url }, ...extra };
 }
 
 describe('the SQLite cache file', () => {
@@ -174,7 +175,7 @@ describe('the SQLite cache file', () => {
 
   it('a strict replay in a cwd without a cache file creates nothing', async () => {
     const cwd = tempDir();
-    const result = await invoke(bot, { input: 'alpha', mode: 'replay', strict: true, cwd, env: { OPENAI_BASE_URL: server.url } });
+    const result = await invoke(bot, { input: 'alpha', mode: 'replay', strict: true, cwd, env: { ...suiteState(), OPENAI_BASE_URL: server.url } });
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('CACHE_STRICT_MISS');
     expect(result.error?.message).toContain('There is no recording of llm.message for bot "backend-bot"');
@@ -184,7 +185,7 @@ describe('the SQLite cache file', () => {
 
   it('a recording replay in a cwd without a cache file creates it at the default path', async () => {
     const cwd = tempDir();
-    const result = await invoke(bot, { input: 'alpha', mode: 'replay', cwd, env: { OPENAI_BASE_URL: server.url } });
+    const result = await invoke(bot, { input: 'alpha', mode: 'replay', cwd, env: { ...suiteState(), OPENAI_BASE_URL: server.url } });
     expect(result.status).toBe('completed');
     expect(cacheFolderEntries(cwd)).toEqual(['cache']);
     expect(readdirSync(join(cwd, 'cache'))).toEqual(['rehearse.sqlite']);
@@ -227,7 +228,7 @@ describe('a cache file of schema 1 (before recorded stream pieces)', () => {
     const server = await startOpenAIServer();
     try {
       const bot = defineBot({ key: 'old-file-bot', version: 'v1', run: (input, ctx) => ctx.llm.message({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: input.prompt }] }) });
-      const options = { input: 'hello', mode: 'replay' as const, cachePath, env: { OPENAI_BASE_URL: server.url } };
+      const options = { input: 'hello', mode: 'replay' as const, cachePath, env: { ...suiteState(), OPENAI_BASE_URL: server.url } };
       const before = readFileSync(cachePath);
       expect((await invoke(bot, { ...options, strict: true })).error?.code).toBe('CACHE_STRICT_MISS');
       expect(readFileSync(cachePath).equals(before)).toBe(true);

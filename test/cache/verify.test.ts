@@ -19,6 +19,7 @@ interface VerifyJson {
   ok: boolean;
   integrity: string[] | null;
   entries_checked: number;
+  orgs_checked: number;
   fault_count: number;
   faults_by_kind: Record<string, number>;
   faults: Array<{ kind: string; key?: string; computed_key?: string; detail: string }>;
@@ -51,10 +52,14 @@ describe('rehearse cache verify', () => {
     const text = await verify('--cache', path);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('integrity  ok');
-    expect(text.stdout).toContain('keys       290 recomputed');
+    // Every org by default, and it says how many.
+    expect(text.stdout).toContain('keys of every org');
+    expect(text.stdout).toContain('keys       300 recomputed (2 orgs)');
     expect(text.stdout).toContain('OK: the file is sound and every key matches its fields.');
     const all = await verify('--cache', path, '--all-orgs', '--format', 'json');
-    expect(all.report).toMatchObject({ ok: true, integrity: ['ok'], entries_checked: 300, fault_count: 0 });
+    expect(all.report).toMatchObject({ ok: true, integrity: ['ok'], entries_checked: 300, orgs_checked: 2, fault_count: 0 });
+    const one = await verify('--cache', path, '--org', 'default', '--format', 'json');
+    expect(one.report).toMatchObject({ ok: true, entries_checked: 290, orgs_checked: 1 });
     expect((await verify('--cache', join(repoRoot, 'cache/rehearse.sqlite'))).code).toBe(0);
   });
 
@@ -65,7 +70,7 @@ describe('rehearse cache verify', () => {
     edit(path, `UPDATE entries SET params = json_set(params, '$.index', 9999) WHERE key = ?`, keys[7]);
     const { code, report } = await verify('--cache', path, '--format', 'json');
     expect(code).toBe(1);
-    expect(report).toMatchObject({ ok: false, integrity: ['ok'], entries_checked: 290, fault_count: 2, faults_by_kind: { 'key-mismatch': 2 } });
+    expect(report).toMatchObject({ ok: false, integrity: ['ok'], entries_checked: 300, fault_count: 2, faults_by_kind: { 'key-mismatch': 2 } });
     const byKey = new Map(report!.faults.map((fault) => [fault.key, fault]));
     expect(byKey.get(corrupted)).toMatchObject({ kind: 'key-mismatch', computed_key: keys[5] });
     expect(byKey.get(keys[7])!.computed_key).not.toBe(keys[7]);
@@ -75,7 +80,7 @@ describe('rehearse cache verify', () => {
     expect(text.stdout).toContain('faults     2 (key-mismatch 2)');
     expect(text.stdout).toContain(`but the fields hash to ${keys[5]}`);
     expect(text.stdout).toContain('FAILED: 2 faults.');
-    // The other org's entries are checked with --org or --all-orgs.
+    // --org narrows the key check to one org: acme's entries are sound.
     expect((await verify('--cache', path, '--org', 'acme')).code).toBe(0);
   });
 

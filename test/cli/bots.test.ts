@@ -178,12 +178,33 @@ describe.concurrent('rehearse bots', { timeout: 60_000 }, () => {
     }
   });
 
-  it('a folder without a config says how to name bot files', async () => {
+  it('a folder with no config in it or above says so, and how to make one (exit 1)', async () => {
     const empty = join(scratch, 'empty');
     mkdirSync(empty, { recursive: true });
     const run = await rehearse(['bots'], { cwd: empty });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`No rehearse.config.json in ${empty} or any folder above it.`);
+    expect(run.stderr).toContain('{ "bots": ["bots/**/*.ts"] }');
+  });
+
+  it('a config without bot files says how to name them', async () => {
+    const bare = join(scratch, 'bare');
+    mkdirSync(bare, { recursive: true });
+    writeFileSync(join(bare, 'rehearse.config.json'), '{}');
+    const run = await rehearse(['bots'], { cwd: bare });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('No bots found');
-    expect(run.stdout).toContain('rehearse.config.json');
+    expect(run.stdout).toContain('No bots found. Name your bot files in rehearse.config.json');
+  });
+
+  it("run from a subfolder, finds the project's config by walking up, and its paths stay relative to it", async () => {
+    const listed = await rehearse(['bots', '--format', 'json'], { cwd: join(project, 'agents/support') });
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as ListedBot[]).map((bot) => bot.key).sort()).toEqual(['echo-bot', 'pinned-bot']);
+    // From a subfolder of this repository: its bots, and its committed cache (cache.path is relative to the config).
+    const replayed = await rehearse(['invoke', 'support-bot', 'How do I reset my password?', '--mode', 'replay', '--strict', '--format', 'json'], { cwd: join(root, 'fixtures/bots') });
+    expect(replayed.stderr).toBe('');
+    expect(replayed.code).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ status: 'completed', cache: { misses: 0 } });
   });
 });

@@ -13,6 +13,7 @@ import {
   type RehearseEvent,
 } from '../../src/index.js';
 import { tempDir } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -385,7 +386,7 @@ describe('bots by key', () => {
   it('a known key runs the bot from the configured files', async () => {
     const result = await invoke('support-bot', {
       cwd: root,
-      env: {},
+      env: suiteState(),
       mode: 'manual',
       input: 'I was charged twice',
       mocks: 'fixtures/mocks/support-bot.json',

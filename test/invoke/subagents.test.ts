@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineBot, invoke, type ActionCompletedEvent, type Bot } from '../../src/index.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -44,7 +45,7 @@ function rows(cachePath: string): Array<{ bot_id: string; bot_version: string }>
 describe('ctx.invoke: sub-agents', () => {
   it('runs the sub-agent in the same mode and cache, keyed with its own bot id, its events and messages nested', async () => {
     const cachePath = tempCachePath();
-    const options = { input: 'I was charged twice', mode: 'replay' as const, cachePath, env: { OPENAI_BASE_URL: server.url } };
+    const options = { input: 'I was charged twice', mode: 'replay' as const, cachePath, env: { ...suiteState(), OPENAI_BASE_URL: server.url } };
     const recorded = await invoke(supportDesk, options);
     expect(recorded.error).toBeUndefined();
     expect(recorded.result.output).toEqual({ content: 'echo: I was charged twice / echo: Is this refundable? I was charged twice' });
@@ -53,7 +54,7 @@ describe('ctx.invoke: sub-agents', () => {
       { bot_id: 'support-desk', bot_version: 'sd-1' },
     ]);
 
-    const replayed = await invoke(supportDesk, { ...options, strict: true, env: {} });
+    const replayed = await invoke(supportDesk, { ...options, strict: true, env: suiteState() });
     expect(replayed.cache.hits).toBe(2);
     const completed = replayed.events.filter((event): event is ActionCompletedEvent => event.type === 'action.completed');
     expect(completed.map((event) => [event.bot_path, event.source])).toEqual([
@@ -75,7 +76,7 @@ describe('ctx.invoke: sub-agents', () => {
 
   it('finds a sub-agent by key in the configured bot files, with the same mocks', async () => {
     const front = defineBot({ key: 'front-desk', version: 'v1', run: (input, ctx) => ctx.invoke('support-bot', input.prompt) });
-    const result = await invoke(front, { input: 'I was charged twice', mode: 'manual', cwd: root, mocks: 'fixtures/mocks/support-bot.json', env: {} });
+    const result = await invoke(front, { input: 'I was charged twice', mode: 'manual', cwd: root, mocks: 'fixtures/mocks/support-bot.json', env: suiteState() });
     expect(result.error).toBeUndefined();
     expect(result.result.output).toMatchObject({ category: 'billing' });
     expect(new Set(result.events.flatMap((event) => ('bot_path' in event ? [event.bot_path] : [])))).toEqual(new Set(['front-desk > support-bot']));
@@ -84,7 +85,7 @@ describe('ctx.invoke: sub-agents', () => {
   it('stops bots that call each other in a cycle, naming the path', async () => {
     const ping: Bot = defineBot({ key: 'ping', version: 'v1', run: (_input, ctx) => ctx.invoke(pong, 'again') });
     const pong: Bot = defineBot({ key: 'pong', version: 'v1', run: (_input, ctx) => ctx.invoke(ping, 'again') });
-    const result = await invoke(ping, { input: 'go', mode: 'manual', env: {} });
+    const result = await invoke(ping, { input: 'go', mode: 'manual', env: suiteState() });
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('AGENT_DEPTH_EXCEEDED');
     expect(result.error?.message).toContain('ping > pong > ping > pong');
@@ -93,7 +94,7 @@ describe('ctx.invoke: sub-agents', () => {
 
   it('fails clearly when a sub-agent key is unknown', async () => {
     const caller = defineBot({ key: 'caller', version: 'v1', run: (_input, ctx) => ctx.invoke('no-such-bot') });
-    const result = await invoke(caller, { input: 'go', mode: 'manual', cwd: root, env: {} });
+    const result = await invoke(caller, { input: 'go', mode: 'manual', cwd: root, env: suiteState() });
     expect(result.error?.code).toBe('BOT_NOT_FOUND');
   });
 });

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { codeExecAction } from '../../src/actions/codeexec.js';
 import type { LiveContext, LiveSettings } from '../../src/actions/types.js';
 import { defineBot, invoke, isRehearseError, type CodeExecOutput, type CodeExecParams, type RehearseEvent } from '../../src/index.js';
+import { suiteState } from '../support/suite-state.js';
 
 const parentEnv = { PATH: process.env.PATH, OPENAI_API_KEY: 'sk-secret-parent', REHEARSE_MODE: 'live' };
 
@@ -362,7 +363,7 @@ describe('codeexec.run: params', () => {
 });
 
 describe('codeexec.run through invoke()', () => {
-  const env = { ...parentEnv, REHEARSE_MODE: 'live' };
+  const env = { ...parentEnv, ...suiteState(), REHEARSE_MODE: 'live' };
 
   it('runs live in the invocation sandbox, which is removed when the invocation ends', async () => {
     const bot = defineBot({

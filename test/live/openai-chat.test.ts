@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineBot, invoke, type InvokeResult, type LlmMessageOutput, type LlmMessageParams, type RehearseEvent } from '../../src/index.js';
 import { startOpenAIServer, type ChatReply, type FakeOpenAIServer } from '../support/openai-server.js';
 import { tempCachePath } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 // A guard on the HTTP client the executor uses: anything but the local fake is refused (and
 // counted), so a bug can never send a request, let alone a key, to a real provider.
@@ -43,7 +44,7 @@ afterEach(async () => {
 
 /** The environment of a run against `s`; `key: null` leaves OPENAI_API_KEY out. */
 function envFor(s: { url: string }, key: string | null = apiKey): Record<string, string> {
-  return { OPENAI_BASE_URL: s.url, ...(key !== null && { OPENAI_API_KEY: key }) };
+  return { ...suiteState(), OPENAI_BASE_URL: s.url, ...(key !== null && { OPENAI_API_KEY: key }) };
 }
 
 /** A bot that makes the given calls in order and returns every answer. */
@@ -301,7 +302,7 @@ describe('openai-chat: failures', () => {
   });
 
   it('no OPENAI_API_KEY and no OPENAI_BASE_URL is API_KEY_MISSING, before any request', async () => {
-    const error = failureOf(await invoke(callingBot('keyless-bot', simple), { mode: 'live', env: {} }));
+    const error = failureOf(await invoke(callingBot('keyless-bot', simple), { mode: 'live', env: suiteState() }));
     expect(error.code).toBe('API_KEY_MISSING');
     expect(error.message).toContain('OPENAI_API_KEY');
     expect(error.hint).toContain('OPENAI_API_KEY');
@@ -309,7 +310,7 @@ describe('openai-chat: failures', () => {
   });
 
   it('an empty OPENAI_API_KEY counts as missing', async () => {
-    const error = failureOf(await invoke(callingBot('empty-key-bot', simple), { mode: 'live', env: { OPENAI_API_KEY: '' } }));
+    const error = failureOf(await invoke(callingBot('empty-key-bot', simple), { mode: 'live', env: { ...suiteState(), OPENAI_API_KEY: '' } }));
     expect(error.code).toBe('API_KEY_MISSING');
     expect(guard.calls).toEqual([]);
   });

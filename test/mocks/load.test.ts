@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineBot, invoke, loadMocksFile, MocksFileError, RehearseError, type Mocks } from '../../src/index.js';
 import { tempDir } from '../support/temp.js';
+import { suiteState } from '../support/suite-state.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixture = join(root, 'fixtures/mocks/support-bot.json');
@@ -118,7 +119,7 @@ describe('invoke with a mocks file', () => {
   });
 
   it('serves the mocks of a file, its path relative to cwd', async () => {
-    const result = await invoke(bot, { mode: 'manual', env: {}, cwd: root, input: 'I was charged twice', mocks: 'fixtures/mocks/support-bot.json' });
+    const result = await invoke(bot, { mode: 'manual', env: suiteState(), cwd: root, input: 'I was charged twice', mocks: 'fixtures/mocks/support-bot.json' });
     expect(result.status).toBe('completed');
     expect(result.result.output).toMatchObject({ category: 'billing', content: expect.stringContaining('double charge') });
     expect(result.usage).toEqual({ inputTokens: 42 + 230, outputTokens: 1 + 31 });
@@ -128,12 +129,12 @@ describe('invoke with a mocks file', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'mocks'));
     writeFileSync(join(dir, 'mocks/one.json'), JSON.stringify({ 'llm.message': { status: 'success', output: 'only' } }));
-    const result = await invoke(bot, { mode: 'manual', env: {}, cwd: dir, input: 'x', mocks: 'mocks/one.json' });
+    const result = await invoke(bot, { mode: 'manual', env: suiteState(), cwd: dir, input: 'x', mocks: 'mocks/one.json' });
     // The single rule serves both calls.
     expect(result.status).toBe('completed');
     const strict = await invoke(defineBot({ key: 'other-action', version: 'v1', run: (_i, ctx) => ctx.memory.search({ query: 'q' }) }), {
       mode: 'manual',
-      env: {},
+      env: suiteState(),
       cwd: dir,
       mocks: 'mocks/one.json',
     });
@@ -146,11 +147,11 @@ describe('invoke with a mocks file', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ 'llm.message': { status: 'success', output: 'x', extra: true } }));
     const expected = loadError(file);
-    await expect(invoke(bot, { mode: 'manual', env: {}, cwd: dir, mocks: 'bad.json' })).rejects.toMatchObject({
+    await expect(invoke(bot, { mode: 'manual', env: suiteState(), cwd: dir, mocks: 'bad.json' })).rejects.toMatchObject({
       code: 'MOCKS_INVALID',
       message: expected.message,
     });
-    await expect(invoke(bot, { mode: 'manual', env: {}, cwd: dir, mocks: 'missing.json' })).rejects.toMatchObject({
+    await expect(invoke(bot, { mode: 'manual', env: suiteState(), cwd: dir, mocks: 'missing.json' })).rejects.toMatchObject({
       code: 'MOCKS_INVALID',
       message: expect.stringContaining('cannot be read'),
     });

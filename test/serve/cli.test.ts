@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
 import { call, mockedBody, repoRoot, startTestServer, testConfig } from './support.js';
 
-/** Starts the built CLI's `rehearse serve`, waits for its "listening on" line, and stops it with SIGTERM. */
+/** Starts the built CLI's `rehearse serve`, waits for its "listening on" line, and stops it as that line says (kill <pid>). */
 async function serveCli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [join(repoRoot, 'bin/rehearse.js'), 'serve', '--port', '0', ...args], {
     cwd: repoRoot,
@@ -14,22 +14,24 @@ async function serveCli(args: string[], env: Record<string, string> = {}) {
   });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, pid] = await new Promise<[string, number]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening on" line; stderr: ${stderr}`)), 15_000);
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      const found = /listening on (http:\/\/\S+)/.exec(stderr);
+      const found = /listening on (http:\/\/\S+) .*Stop it with Ctrl-C, or: kill (\d+)\n/.exec(stderr);
       if (found) {
         clearTimeout(timer);
-        resolve(found[1]!);
+        resolve([found[1]!, Number(found[2])]);
       }
     });
     child.on('close', () => reject(new Error(`rehearse serve exited: ${stderr}`)));
   });
   return {
     url,
+    pid,
+    childPid: child.pid,
     stop: async () => {
-      child.kill('SIGTERM');
+      process.kill(pid, 'SIGTERM');
       return { code: await exited, stderr };
     },
   };
@@ -42,6 +44,8 @@ describe('rehearse serve (the CLI)', () => {
     try {
       const running = { url: server.url, port: 0, host: '127.0.0.1', close: async () => {} };
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      // The pid the start-up line names is the server's own, so `kill <pid>` stops it (stop() does).
+      expect(server.pid).toBe(server.childPid);
       expect((await call(running, 'GET', '/health')).status).toBe(200);
       expect((await call(running, 'GET', '/v1/agents')).status).toBe(401);
       const big = await call(running, 'POST', '/v1/agents/echo-bot/invoke', { token: 'cli-token', body: mockedBody('x'.repeat(3000), 'ok') });

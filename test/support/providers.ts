@@ -1,6 +1,7 @@
 import { afterEach, beforeEach } from 'vitest';
 import { startAnthropicServer, type FakeAnthropicServer } from './anthropic-server.js';
 import { startOpenAIServer, type FakeOpenAIServer } from './openai-server.js';
+import { suiteState } from './suite-state.js';
 
 export interface FakeProviders {
   openai: FakeOpenAIServer;
@@ -13,7 +14,7 @@ export interface FakeProviders {
 export function useFakeProviders(): FakeProviders {
   // The servers are set before each test; until then only env() exists, and no test runs.
   const providers = {
-    env: () => ({ OPENAI_BASE_URL: providers.openai.url, ANTHROPIC_BASE_URL: providers.anthropic.url, ANTHROPIC_API_KEY: 'k' }),
+    env: () => ({ ...suiteState(), OPENAI_BASE_URL: providers.openai.url, ANTHROPIC_BASE_URL: providers.anthropic.url, ANTHROPIC_API_KEY: 'k' }),
   } as Partial<FakeProviders> as FakeProviders;
   beforeEach(async () => {
     providers.openai = await startOpenAIServer();

@@ -2,13 +2,13 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { findBots } from '../../bots/find.js';
 import { botVersion } from '../../bots/version.js';
-import type { EntryFilter, ListedEntry, Selection } from '../../cache/filters.js';
+import type { EntryFilter, ListedEntry, Selection, UsageByOrg } from '../../cache/filters.js';
 import { cacheIdentity, maintainedLocation, openStore } from '../../cache/open.js';
 import type { RecordingStore } from '../../cache/types.js';
 import { resolveConfig, type ResolvedConfig } from '../../config/resolve.js';
 import { isRehearseError, UsageError } from '../../errors.js';
 import { formatUsd } from '../../format/content.js';
-import { readCacheUsage, type CacheEntryUsage } from '../../state/cache-usage.js';
+import { readCacheUsage, readCacheUsageByOrg, type CacheEntryUsage } from '../../state/cache-usage.js';
 import { parseSince } from '../since.js';
 import { stateOptions } from '../state-options.js';
 import { shortTime, table } from '../table.js';
@@ -19,6 +19,28 @@ export function cacheOptions<T>(command: Argv<T>) {
     type: 'string',
     describe: 'Cache file, or postgres:// URL of a team cache [env REHEARSE_CACHE; default: the config\'s cache.url if set (REHEARSE_CACHE_URL), else cache.path, cache/rehearse.sqlite]',
   });
+}
+
+/** `--all-orgs`: ls, stats, export, verify, prune and clear work on every org of the cache instead of one. */
+export function allOrgsOption<T>(command: Argv<T>) {
+  return command.option('all-orgs', { type: 'boolean', describe: "Every org of the cache, not only --org (each entry's org is shown)" });
+}
+
+/**
+ * The org a command is limited to, or undefined for every org (--all-orgs). An --org given beside
+ * --all-orgs is refused rather than one of them silently ignored.
+ */
+export function orgScope(args: { allOrgs?: boolean | undefined; org?: string | undefined }, target: CacheTarget): string | undefined {
+  if (!args.allOrgs) return target.org;
+  if (args.org !== undefined) {
+    throw new UsageError(`--all-orgs and --org ${args.org} ask for different scopes.`, { hint: 'Give --org for one org, or --all-orgs for every org.' });
+  }
+  return undefined;
+}
+
+/** "org acme", or "every org" for --all-orgs. */
+export function scopeWords(org: string | undefined): string {
+  return org === undefined ? 'every org' : `org ${org}`;
 }
 
 /** The filters ls, clear and prune share. */
@@ -112,6 +134,11 @@ export function cacheUsage(target: CacheTarget): Map<string, CacheEntryUsage> {
   return readCacheUsage(target.statePath, target.cachePath, target.org);
 }
 
+/** Per-entry hits and last use of one org, or of every org, by org and then key. */
+export function cacheUsageByOrg(target: CacheTarget, org: string | undefined): UsageByOrg {
+  return readCacheUsageByOrg(target.statePath, target.cachePath, org);
+}
+
 /** The current version of every bot the config's `bots` globs lead to, by bot id (only loaded for --stale). */
 export async function currentBotVersions(config: ResolvedConfig): Promise<Map<string, string>> {
   const bots = await findBots(config);
@@ -144,6 +171,7 @@ export function entries(count: number): string {
 /** An entry as `--format json` prints it in listings. */
 export function entryJson(entry: ListedEntry) {
   return {
+    org: entry.org,
     key: entry.key,
     bot_id: entry.bot_id,
     bot_version: entry.bot_version,
@@ -159,13 +187,14 @@ export function entryJson(entry: ListedEntry) {
   };
 }
 
-/** Entries as a table, one a line. */
-export function entriesTable(entries: readonly ListedEntry[], withCurrent: boolean): string[] {
+/** Entries as a table, one a line; with `withOrg` (a listing of several orgs) each names its org. */
+export function entriesTable(entries: readonly ListedEntry[], withCurrent: boolean, withOrg = false): string[] {
   return table(
     [
+      ...(withOrg ? [{ header: 'ORG', value: (entry: ListedEntry) => entry.org }] : []),
       { header: 'KEY', value: (entry: ListedEntry) => shortKey(entry.key) },
-      { header: 'BOT', value: (entry) => entry.bot_id },
-      { header: 'VERSION', value: (entry) => entry.bot_version },
+      { header: 'BOT', value: (entry: ListedEntry) => entry.bot_id },
+      { header: 'VERSION', value: (entry: ListedEntry) => entry.bot_version },
       ...(withCurrent ? [{ header: 'CURRENT', value: (entry: ListedEntry) => entry.current_version ?? '' }] : []),
       { header: 'ACTION', value: (entry) => entry.action_type },
       { header: 'OCC', value: (entry) => String(entry.occurrence), align: 'right' as const },

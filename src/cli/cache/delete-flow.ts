@@ -6,11 +6,12 @@ import { forgetCacheUsage } from '../../state/cache-usage.js';
 import { writeJson, writeLines } from '../state-options.js';
 import { table } from '../table.js';
 import {
+  allOrgsOption,
   botsNotFoundJson,
   botsNotFoundNote,
   cacheOptions,
   cacheTarget,
-  cacheUsage,
+  cacheUsageByOrg,
   currentBotVersions,
   describeFilter,
   entries,
@@ -20,8 +21,12 @@ import {
   filterOptions,
   formatBytes,
   type FilterArgs,
+  orgScope,
+  plural,
+  scopeWords,
   withStore,
 } from './common.js';
+import { countOtherOrgs, otherOrgsJson, otherOrgsNote, type OtherOrgs } from './other-orgs.js';
 import { canAsk, confirm } from './confirm.js';
 import { progressBar } from './progress.js';
 
@@ -30,7 +35,7 @@ const listedEntries = 50;
 
 /** The options clear and prune share: the filters, and how to confirm. */
 export function deletionOptions<T>(command: Argv<T>) {
-  return filterOptions(cacheOptions(command))
+  return allOrgsOption(filterOptions(cacheOptions(command)))
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (needed when stdin is not a terminal)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be deleted, and delete nothing' });
 }
@@ -40,6 +45,7 @@ interface DeletionArgs extends FilterArgs {
   state?: string | undefined;
   org?: string | undefined;
   config?: string | undefined;
+  allOrgs?: boolean | undefined;
   format: 'text' | 'json';
   yes: boolean;
   dryRun: boolean;
@@ -68,13 +74,25 @@ function groups(selected: readonly ListedEntry[]): Group[] {
   return [...byKey.values()];
 }
 
+/** The keys of the selected entries, by org: a deletion names one org at a time. */
+function keysByOrg(selected: readonly ListedEntry[]): Map<string, string[]> {
+  const byOrg = new Map<string, string[]>();
+  for (const entry of selected) {
+    const keys = byOrg.get(entry.org);
+    if (keys) keys.push(entry.key);
+    else byOrg.set(entry.org, [entry.key]);
+  }
+  return byOrg;
+}
+
 /**
- * `cache clear` and `cache prune`: select the org's entries that match, print what would go, then
+ * `cache clear` and `cache prune`: select the org's (or, with --all-orgs, every org's) entries that match, print what would go, then
  * (unless --dry-run) ask on a terminal, or go ahead with --yes, or refuse. Deleting writes the cache
  * as a recording does and forgets the deleted entries' usage in the state file.
  */
 export async function runDeletion(command: 'clear' | 'prune', args: DeletionArgs): Promise<void> {
   const target = cacheTarget(args);
+  const org = orgScope(args, target);
   const filter = entryFilter(args);
   if (command === 'prune' && !hasFilter(filter)) {
     throw new UsageError('cache prune needs at least one filter: --bot, --action, --older-than, --unused-since or --stale.', {
@@ -82,29 +100,40 @@ export async function runDeletion(command: 'clear' | 'prune', args: DeletionArgs
     });
   }
   const currentVersions = filter.stale ? await currentBotVersions(target.config) : undefined;
-  const selection = await withStore(target, (store) => selectEntries(store, target.org, filter, { usage: cacheUsage(target), ...(currentVersions && { currentVersions }) }));
+  const context = { usage: cacheUsageByOrg(target, org), ...(currentVersions && { currentVersions }) };
+  let other: OtherOrgs | undefined;
+  const selection = await withStore(target, async (store) => {
+    const found = await selectEntries(store, org, filter, context);
+    if (org !== undefined && found.entries.length === 0) other = await countOtherOrgs(store, org, filter, { ...context, usage: cacheUsageByOrg(target, undefined) });
+    return found;
+  });
   const selected = selection.entries;
-  const scope = `org ${target.org}${describeFilter(filter) ? `, ${describeFilter(filter)}` : ''}`;
+  const byOrg = keysByOrg(selected);
+  // "every org" says what was asked; how many orgs the entries are in says what it touches.
+  const orgsWords = org === undefined ? ` in ${plural(byOrg.size, 'org')}` : '';
+  const scope = `${scopeWords(org)}${describeFilter(filter) ? `, ${describeFilter(filter)}` : ''}`;
   const json = args.format === 'json';
   const result = (deleted: number) => ({
-    org: target.org,
+    org: org ?? null,
+    ...(org === undefined && { orgs: byOrg.size }),
     cache: target.cachePath,
     dry_run: args.dryRun,
     matched: selected.length,
     deleted,
     entries: selected.map(entryJson),
     ...(filter.stale && { bots_not_found: botsNotFoundJson(selection) }),
+    ...(other && otherOrgsJson(other)),
   });
   const note = botsNotFoundNote(selection, target.config);
 
   if (selected.length === 0) {
     if (json) return writeJson(result(0));
-    return writeLines([`Nothing to delete: no entries match (${scope}).`, ...note]);
+    return writeLines([`Nothing to delete: no entries match (${scope}).`, ...(org !== undefined && other ? otherOrgsNote(org, filter, other, args.org !== undefined) : []), ...note]);
   }
   if (!json) {
     const listed = selected.slice(0, listedEntries);
     writeLines([
-      `${args.dryRun ? 'Would delete' : 'To delete'}: ${entries(selected.length)} (${scope}) from ${target.cachePath}`,
+      `${args.dryRun ? 'Would delete' : 'To delete'}: ${entries(selected.length)}${orgsWords} (${scope}) from ${target.cachePath}`,
       '',
       ...table(
         [
@@ -118,7 +147,7 @@ export async function runDeletion(command: 'clear' | 'prune', args: DeletionArgs
         groups(selected),
       ),
       '',
-      ...entriesTable(listed, filter.stale === true),
+      ...entriesTable(listed, filter.stale === true, org === undefined),
       ...(selected.length > listed.length ? [`... and ${selected.length - listed.length} more (rehearse cache ls with the same filters lists them all)`] : []),
       ...note,
     ]);
@@ -129,25 +158,29 @@ export async function runDeletion(command: 'clear' | 'prune', args: DeletionArgs
   }
   if (!args.yes) {
     if (!canAsk()) {
-      throw new UsageError(`Not deleting ${entries(selected.length)} without confirmation: stdin is not a terminal, so rehearse cannot ask.`, {
+      throw new UsageError(`Not deleting ${entries(selected.length)}${orgsWords} without confirmation: stdin is not a terminal, so rehearse cannot ask.`, {
         hint: `Pass --yes to delete them, or --dry-run to only list them.`,
       });
     }
-    if (!(await confirm(`Delete ${entries(selected.length)} from ${target.cachePath}? [y/N] `))) {
+    if (!(await confirm(`Delete ${entries(selected.length)}${orgsWords} from ${target.cachePath}? [y/N] `))) {
       process.stderr.write('Nothing deleted.\n');
       process.exitCode = 1;
       return;
     }
   }
-  const keys = selected.map((entry) => entry.key);
   const bar = progressBar('Deleting');
-  let deleted: number;
+  let deleted = 0;
   try {
-    deleted = await withStore(target, (store) => store.delete(target.org, keys, (done, total) => bar.update(done, total)));
+    await withStore(target, async (store) => {
+      for (const [entryOrg, keys] of byOrg) {
+        const before = deleted;
+        deleted += await store.delete(entryOrg, keys, (done) => bar.update(before + done, selected.length));
+      }
+    });
   } finally {
     bar.finish();
   }
-  forgetCacheUsage(target.statePath, target.cachePath, target.org, keys);
+  for (const [entryOrg, keys] of byOrg) forgetCacheUsage(target.statePath, target.cachePath, entryOrg, keys);
   if (json) return writeJson(result(deleted));
-  writeLines(['', `Deleted ${entries(deleted)} (org ${target.org}) from ${target.cachePath}.`]);
+  writeLines(['', `Deleted ${entries(deleted)} (${org === undefined ? plural(byOrg.size, 'org') : `org ${org}`}) from ${target.cachePath}.`]);
 }

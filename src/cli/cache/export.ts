@@ -7,7 +7,8 @@ import { openStore } from '../../cache/open.js';
 import { exportJsonl } from '../../cache/export-jsonl.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { writeJson, writeLines } from '../state-options.js';
-import { cacheOptions, cacheTarget, entries } from './common.js';
+import { allOrgsOption, cacheOptions, cacheTarget, entries, orgScope, plural, scopeWords } from './common.js';
+import { countOtherOrgs, otherOrgsJson, otherOrgsNote, type OtherOrgs } from './other-orgs.js';
 import { progressBar } from './progress.js';
 
 /** Whether an error is the reader of a pipe going away (`rehearse cache export | head`). */
@@ -32,14 +33,16 @@ function openForExport(partial: string, file: string): number {
 export function exportCommand(cli: Argv) {
   return cli.command(
     'export [file]',
-    'Write the entries of an org as JSON Lines, one entry a line, sorted, to review in a diff',
+    'Write the entries of an org (or of every org) as JSON Lines, one entry a line, sorted',
     (command) =>
-      cacheOptions(command)
+      allOrgsOption(cacheOptions(command))
         .positional('file', { type: 'string', default: '-', describe: 'The file to write; - (the default) for stdout' })
         .example('$0 cache export recordings.jsonl', 'JSON Lines to import into another cache (git diffs the committed cache itself: rehearse cache git-setup)')
-        .example('$0 cache export | grep support-bot', 'Entries to stdout'),
+        .example('$0 cache export | grep support-bot', 'Entries to stdout')
+        .example('$0 cache export --all-orgs all.jsonl', "Every org's entries (each line names its org)"),
     async (args) => {
       const target = cacheTarget(args);
+      const org = orgScope(args, target);
       // yargs hands `-` over as an empty string.
       const toStdout = args.file === '-' || args.file === '';
       const file = toStdout ? undefined : resolve(args.file);
@@ -53,9 +56,11 @@ export function exportCommand(cli: Argv) {
         throw new NotFoundError(`No cache file at ${target.cachePath}: nothing to export.`, { hint: 'Point --cache (or REHEARSE_CACHE) at the cache file.' });
       }
       const bar = progressBar('Exporting');
-      let written: number;
+      let written: { entries: number; orgs: number };
+      let other: OtherOrgs | undefined;
       try {
-        written = await exportJsonl(store, { org: target.org }, out, (done, total) => bar.update(done, total));
+        written = await exportJsonl(store, org === undefined ? {} : { org }, out, (done, total) => bar.update(done, total));
+        if (org !== undefined && written.entries === 0) other = await countOtherOrgs(store, org, {}, { usage: new Map() });
         if (partial && file) {
           out.end();
           await once(out, 'finish');
@@ -69,9 +74,14 @@ export function exportCommand(cli: Argv) {
         bar.finish();
         await store.close();
       }
-      if (!file) return;
-      if (args.format === 'json') return writeJson({ org: target.org, cache: target.cachePath, file, entries: written });
-      writeLines([`Exported ${entries(written)} of org ${target.org} from ${target.cachePath} to ${file}.`]);
+      const note = org !== undefined && other ? otherOrgsNote(org, {}, other, args.org !== undefined) : [];
+      // On stdout the lines are the data, so the note goes to stderr.
+      if (!file) return void (note.length > 0 && process.stderr.write(`rehearse: ${note.join('\n')}\n`));
+      if (args.format === 'json') {
+        return writeJson({ org: org ?? null, ...(org === undefined && { orgs: written.orgs }), cache: target.cachePath, file, entries: written.entries, ...(other && otherOrgsJson(other)) });
+      }
+      const of = org === undefined ? `${scopeWords(org)} (${plural(written.orgs, 'org')})` : scopeWords(org);
+      writeLines([`Exported ${entries(written.entries)} of ${of} from ${target.cachePath} to ${file}.`, ...note]);
     },
   );
 }

@@ -8,7 +8,8 @@ export function pruneCommand(cli: Argv) {
     (command) =>
       deletionOptions(command)
         .example('$0 cache prune --stale --dry-run', 'Recordings of older bot versions that would go')
-        .example('$0 cache prune --unused-since 90d --yes', 'Recordings not replayed for 90 days'),
+        .example('$0 cache prune --unused-since 90d --yes', 'Recordings not replayed for 90 days')
+        .example('$0 cache prune --stale --all-orgs', 'Stale recordings of every org (one org per test spreads them)'),
     (args) => runDeletion('prune', args),
   );
 }

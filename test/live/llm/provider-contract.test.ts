@@ -7,6 +7,7 @@ import { defineBot, invoke, type ActionCompletedEvent, type InvokeOptions, type 
 import { startAnthropicServer, type FakeAnthropicServer } from '../../support/anthropic-server.js';
 import { startOpenAIServer, type FakeOpenAIServer } from '../../support/openai-server.js';
 import { tempCachePath } from '../../support/temp.js';
+import { suiteState } from '../../support/suite-state.js';
 
 interface ProviderUnderTest {
   name: string;
@@ -30,7 +31,7 @@ function openai(): ProviderUnderTest {
     model: 'gpt-4o-mini',
     start: async () => void (server = await startOpenAIServer()),
     stop: () => server.close(),
-    env: () => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'sk-parent-secret' }),
+    env: () => ({ ...suiteState(), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'sk-parent-secret' }),
     requestCount: () => server.requests.length,
     lastBody: () => server.requests.at(-1)?.body as Record<string, unknown>,
     answer: (content, usage) =>
@@ -49,7 +50,7 @@ function anthropic(): ProviderUnderTest {
     model: 'claude-sonnet-4-5',
     start: async () => void (server = await startAnthropicServer({ apiKey: 'sk-ant-parent-secret' })),
     stop: () => server.close(),
-    env: () => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-ant-parent-secret' }),
+    env: () => ({ ...suiteState(), ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-ant-parent-secret' }),
     requestCount: () => server.requests.length,
     lastBody: () => server.requests.at(-1)?.body as Record<string, unknown>,
     answer: (content, usage) =>
@@ -149,7 +150,7 @@ describe.each([openai, anthropic])('%o', (make) => {
     const cachePath = tempCachePath();
     provider.answer('Parcels move fast here.');
     const live = await invoke(streamer, { input: 'hi', mode: 'replay', cachePath, env: provider.env() });
-    const replayed = await invoke(streamer, { input: 'hi', mode: 'replay', strict: true, cachePath, env: {} });
+    const replayed = await invoke(streamer, { input: 'hi', mode: 'replay', strict: true, cachePath, env: suiteState() });
     const mocked = await invoke(streamer, { input: 'hi', mode: 'manual', mocks: { 'llm.message': { status: 'success', output: 'Parcels move fast here.' } } });
     const livePieces = (live.result.output as { pieces: string[] }).pieces;
     expect(livePieces.join('')).toBe('Parcels move fast here.');
@@ -162,7 +163,7 @@ describe.each([openai, anthropic])('%o', (make) => {
     const cachePath = tempCachePath();
     provider.answer('One answer for both.');
     await invoke(ask({ stream: true }), { input: 'q', mode: 'replay', cachePath, env: provider.env() });
-    const whole = await invoke(ask(), { input: 'q', mode: 'replay', strict: true, cachePath, env: {} });
+    const whole = await invoke(ask(), { input: 'q', mode: 'replay', strict: true, cachePath, env: suiteState() });
     expect(whole.cache.hits).toBe(1);
     expect(whole.result.output).toMatchObject({ content: 'One answer for both.' });
     expect(deltasIn(whole.events)).toEqual([]);
@@ -190,7 +191,7 @@ describe.each([openai, anthropic])('%o', (make) => {
     expect(result.error?.message).toContain('503');
     expect(result.error?.message).toContain('Overloaded, come back later');
     expect(provider.requestCount()).toBe(3);
-    const strict = await invoke(ask(), { input: 'q', mode: 'replay', strict: true, cachePath, env: {} });
+    const strict = await invoke(ask(), { input: 'q', mode: 'replay', strict: true, cachePath, env: suiteState() });
     expect(strict.error?.code).toBe('CACHE_STRICT_MISS');
   });
 
@@ -208,7 +209,7 @@ describe.each([openai, anthropic])('%o', (make) => {
     const cachePath = tempCachePath();
     const result = await invoke(ask({ stream: true }), { input: 'q', mode: 'replay', cachePath, env: provider.env() });
     expect(result.error?.code).toBe('PROVIDER_STREAM_BROKEN');
-    const strict = await invoke(ask(), { input: 'q', mode: 'replay', strict: true, cachePath, env: {} });
+    const strict = await invoke(ask(), { input: 'q', mode: 'replay', strict: true, cachePath, env: suiteState() });
     expect(strict.error?.code).toBe('CACHE_STRICT_MISS');
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineBot, invoke, type LlmMessageParams } from '../../../src/index.js';
 import { useFakeProviders } from '../../support/providers.js';
+import { suiteState } from '../../support/suite-state.js';
 import { tempDir } from '../../support/temp.js';
 
 const providers = useFakeProviders();
@@ -106,7 +107,7 @@ describe('bad answers', () => {
   });
 
   it('says which key is missing before calling the real Anthropic API', async () => {
-    const result = await invoke(asking({ model: 'claude-haiku-4-5' }), { input: 'a', mode: 'live', env: {} });
+    const result = await invoke(asking({ model: 'claude-haiku-4-5' }), { input: 'a', mode: 'live', env: suiteState() });
     expect(result.error?.code).toBe('API_KEY_MISSING');
     expect(result.error?.message).toContain('ANTHROPIC_API_KEY');
   });
