@@ -28,7 +28,7 @@ export const lazyCommands: readonly LazyCommand[] = [
   },
   {
     command: 'bots',
-    description: 'List the bots that rehearse.config.json leads to',
+    description: 'List the bots that rehearse.config.json (here or in a folder above) leads to',
     load: async () => (await import('./bots.js')).botsCommand,
   },
   {
