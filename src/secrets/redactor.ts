@@ -1,8 +1,10 @@
 import { linearPattern, type LinearPattern } from '../patterns/linear.js';
 
 /**
- * Values that look like API keys or bearer tokens, replaced before a recording is keyed and written,
- * so a rotated key never invalidates a recording and no secret lands in a committed cache.
+ * Values that look like API keys, tokens or passwords. They are replaced at every exit of a run: before
+ * a recording is keyed and written (so a rotated key never invalidates a recording, and no secret lands
+ * in a committed cache), and in events, results, the state file, error lines, imports and a child's
+ * environment.
  */
 const builtinPatterns = [
   /sk-ant-[A-Za-z0-9_-]{20,}/, // Anthropic
