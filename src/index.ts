@@ -17,7 +17,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 }
 
 export type { Bot, BotDefinition, BotInput, CodeBotDefinition, CommandBotDefinition } from './bots/types.js';
-export type { BotContext, LlmStream } from './invoke/context-types.js';
+export type { BotContext, LlmStream } from './bots/types.js';
 export type { ActionDefinition, LiveContext, LiveOutcome, LiveSettings, LlmSettings, ModelPrice, StreamDelta, TokenUsage } from './actions/types.js';
 export type { LlmMessage, LlmMessageOutput, LlmMessageParams, LlmTool, LlmToolCall, LlmStopReason, LlmResponseFormat } from './actions/llm-types.js';
 export type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from './actions/builtin-types.js';

@@ -1,6 +1,6 @@
 import type { BotInput } from '../bots/types.js';
 import { AgentProcessError } from '../errors.js';
-import type { BotContext } from '../invoke/context-types.js';
+import type { BotContext } from '../bots/types.js';
 import { contextInternals } from '../invoke/context.js';
 import { startProcess } from '../live/codeexec/process.js';
 import { startAgentEndpoint } from './endpoint.js';

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runCommandAgent } from '../agents/command-agent.js';
 import { BotDefinitionError } from '../errors.js';
-import type { BotContext } from '../invoke/context-types.js';
+import type { BotContext } from './types.js';
 import { botBrand, type Bot, type BotInput, type CommandBotDefinition } from './types.js';
 
 /**

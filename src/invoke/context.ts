@@ -8,7 +8,7 @@ import type { Bot, BotInput } from '../bots/types.js';
 import { botVersion } from '../bots/version.js';
 import { AgentDepthError } from '../errors.js';
 import { responseContent } from '../format/content.js';
-import type { BotContext } from './context-types.js';
+import type { BotContext } from '../bots/types.js';
 import { botInput } from './input.js';
 import type { EventLog } from './events.js';
 import { createContextFetch } from '../sdk/fetch.js';

@@ -23,7 +23,7 @@ import { EventLog, type RehearseEvent } from './events.js';
 import { botInput, checkDatasets, recordCommand } from './input.js';
 import { LlmReport } from './llm-report.js';
 import { checkSerializable } from './output-check.js';
-import { llmParamsHook } from './overrides.js';
+import { llmParamsHook } from './apply-overrides.js';
 import { perInvocationOptions } from './run-options.js';
 import { openSession, saveInvocation } from './session-state.js';
 import { streamInvocation } from './stream.js';

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LlmReport } from '../../src/invoke/llm-report.js';
-import { applyRunOverrides, runOverrides, type RunOverrides } from '../../src/invoke/overrides.js';
+import { applyRunOverrides } from '../../src/invoke/apply-overrides.js';
+import { runOverrides, type RunOverrides } from '../../src/invoke/overrides.js';
 
 const everything: RunOverrides = runOverrides(
   { llm: { provider: 'anthropic', model: 'm-2', reasoningEffort: 'low' }, instructions: 'Be brief.', additionalContext: 'Gold plan.' },
