@@ -1,5 +1,5 @@
 import type { ModeName } from '../config/resolve.js';
-import type { Dispatcher } from '../modes/dispatcher.js';
+import type { Dispatcher } from './dispatcher.js';
 import type { ActionBot } from '../modes/types.js';
 import type { LlmMessageOutput } from '../actions/llm-types.js';
 import type { StreamDelta } from '../actions/types.js';

@@ -13,7 +13,7 @@ import { responseContent } from '../format/content.js';
 import { eventLine } from '../format/event-line.js';
 import { loadMocksFile } from '../mocks/load.js';
 import { MockServer } from '../mocks/mock-server.js';
-import { Dispatcher, errorInfo } from '../modes/dispatcher.js';
+import { Dispatcher, errorInfo } from './dispatcher.js';
 import { modeNamed } from '../modes/index.js';
 import type { RunState } from '../modes/types.js';
 import '../actions/builtin.js';

@@ -1,0 +1,27 @@
+/**
+ * Each mode says where a failed call's error came from (the action.completed event's `source`), so the
+ * engine's dispatcher never asks which mode it runs in.
+ */
+import { describe, expect, it } from 'vitest';
+import { ActionFailedError, StrictMissError } from '../../src/errors.js';
+import { modeNamed } from '../../src/modes/index.js';
+
+const strictMiss = new StrictMissError({ botId: 'bot', actionType: 'llm.message', key: 'k1', message: 'Strict replay miss', hint: 'record it' });
+const providerDown = new Error('connect ECONNREFUSED 127.0.0.1:9');
+
+describe('a failed call is attributed by its mode', () => {
+  it('live: every failure is the live call', () => {
+    expect(modeNamed('live').failedSource(providerDown)).toBe('live');
+    expect(modeNamed('live').failedSource(strictMiss)).toBe('live');
+  });
+
+  it('replay: a strict miss is the cache; anything else is the live call a miss made', () => {
+    expect(modeNamed('replay').failedSource(strictMiss)).toBe('cache');
+    expect(modeNamed('replay').failedSource(providerDown)).toBe('live');
+  });
+
+  it('manual: every failure is the mocks (a missing mock, a mocked error)', () => {
+    expect(modeNamed('manual').failedSource(new ActionFailedError('llm.message', 'mock', 'rate limited'))).toBe('mock');
+    expect(modeNamed('manual').failedSource(providerDown)).toBe('mock');
+  });
+});
