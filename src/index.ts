@@ -31,6 +31,6 @@ export type { ActionSource } from './modes/types.js';
 export type { ActionCompletedEvent, ActionDeltaEvent, ActionStartedEvent, RehearseEvent, RunMessage, ErrorInfo } from './invoke/events.js';
 export type { InvokeOptions, StreamingInvokeOptions, InvokeResult, InvokeStream, StreamItem, OutputFormat, JsonSummary, CacheSummary } from './invoke/types.js';
 export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat } from './invoke/types.js';
-export type { Attachment } from './bots/types.js';
+export type { Attachment } from './actions/llm/attachments.js';
 export type { ReasoningEffort } from './actions/llm-types.js';
 export type { ServeOptions, RunningServer, RateLimit, InvokeResponseBody, TaskBody, TaskStatus, ErrorBody } from './serve/types.js';

@@ -1,17 +1,8 @@
 import type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from '../actions/builtin-types.js';
 import type { LlmMessage, LlmMessageOutput, LlmMessageParams } from '../actions/llm-types.js';
+import type { Attachment } from '../actions/llm/attachments.js';
 import type { StreamDelta } from '../actions/types.js';
 import type { ModeName } from '../config/resolve.js';
-
-/** A text file attached to an invocation (a local path, or content given inline). */
-export interface Attachment {
-  /** How prompts name it: the path relative to the cwd, or the name given inline. */
-  name: string;
-  content: string;
-  mediaType: string;
-  /** The absolute path, for a file that was given by path. */
-  path?: string;
-}
 
 /** What a bot receives: the prompt, the conversation so far, and named parameters. */
 export interface BotInput {

@@ -68,7 +68,7 @@ export interface RunState {
   recordCommand(): string;
   /**
    * Changes validated params before they are reported, keyed or run: invoke() uses it for the
-   * per-invocation overrides of llm.message (src/invoke/overrides.ts). Returns the params to use.
+   * per-invocation overrides of llm.message (src/actions/llm/overrides.ts). Returns the params to use.
    */
   prepareParams?(type: string, params: unknown, bot: ActionBot): unknown;
 }

@@ -1,9 +1,8 @@
-import type { ReasoningEffort } from '../actions/llm-types.js';
-import type { LlmProviderName } from '../actions/types.js';
-import type { Attachment } from '../bots/types.js';
-import { UsageError } from '../errors.js';
-import { reasoningEfforts } from '../live/llm/thinking.js';
-import { attachmentsText } from './attachments.js';
+import type { ReasoningEffort } from '../llm-types.js';
+import type { LlmProviderName } from '../types.js';
+import { UsageError } from '../../errors.js';
+import { reasoningEfforts } from '../../live/llm/thinking.js';
+import { attachmentsText, type Attachment } from './attachments.js';
 
 /** Overrides of every llm.message of a run, sub-agents included. */
 export interface LlmOverrides {

@@ -1,7 +1,5 @@
-import type { LlmMessage, LlmMessageParams } from '../actions/llm-types.js';
-import { isWireParams } from '../actions/llm-wire.js';
-import type { ActionBot } from '../modes/types.js';
-import type { LlmReport } from './llm-report.js';
+import type { LlmMessage, LlmMessageParams } from '../llm-types.js';
+import { isWireParams } from '../llm-wire.js';
 import type { RunOverrides } from './overrides.js';
 import { applyToWireParams } from './wire-overrides.js';
 
@@ -31,17 +29,4 @@ function applyToNeutral(params: LlmMessageParams, overrides: RunOverrides, own: 
 export function applyRunOverrides(params: unknown, overrides: RunOverrides, own: boolean): unknown {
   if (isWireParams(params)) return applyToWireParams(params, overrides, own);
   return applyToNeutral(params as LlmMessageParams, overrides, own);
-}
-
-/**
- * The dispatcher's hook for this run (RunState.prepareParams): llm.message params get the overrides,
- * then count in the report of what was used. Other action types pass through untouched.
- */
-export function llmParamsHook(overrides: RunOverrides | undefined, invokedBotPath: string, report: LlmReport) {
-  return (type: string, params: unknown, bot: ActionBot): unknown => {
-    if (type !== 'llm.message') return params;
-    const final = overrides ? applyRunOverrides(params, overrides, bot.path === invokedBotPath) : params;
-    report.note(final);
-    return final;
-  };
 }
