@@ -39,6 +39,7 @@ function isCached(call: ActionCall, run: RunState): boolean {
  */
 export const replayMode: ModeStrategy = {
   name: 'replay',
+  needs: { cache: true, mocks: false },
   // A strict miss is the cache's answer; any other failure came from the live call a miss made.
   failedSource: (error) => (error instanceof StrictMissError ? 'cache' : 'live'),
   async perform(call, run): Promise<ModeOutcome> {

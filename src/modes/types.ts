@@ -76,6 +76,8 @@ export interface RunState {
 /** A mode decides where an action's result comes from. Each is one small object; see modes/index.ts. */
 export interface ModeStrategy {
   name: ModeName;
+  /** What this mode reads: the replay cache, the developer's mocks. The engine opens only what it reads. */
+  needs: { cache: boolean; mocks: boolean };
   perform(call: ActionCall, run: RunState): Promise<ModeOutcome>;
   /** Where the error of a failed perform came from, for its action.completed event. */
   failedSource(error: unknown): ActionSource;

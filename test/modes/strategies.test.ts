@@ -1,6 +1,6 @@
 /**
- * Each mode says where a failed call's error came from (the action.completed event's `source`), so the
- * engine's dispatcher never asks which mode it runs in.
+ * Each mode says what it reads (the cache, the mocks) and where a failed call's error came from (the
+ * action.completed event's `source`), so the engine never asks which mode it runs in.
  */
 import { describe, expect, it } from 'vitest';
 import { ActionFailedError, StrictMissError } from '../../src/errors.js';
@@ -23,5 +23,13 @@ describe('a failed call is attributed by its mode', () => {
   it('manual: every failure is the mocks (a missing mock, a mocked error)', () => {
     expect(modeNamed('manual').failedSource(new ActionFailedError('llm.message', 'mock', 'rate limited'))).toBe('mock');
     expect(modeNamed('manual').failedSource(providerDown)).toBe('mock');
+  });
+});
+
+describe('each mode says what it reads, so the engine opens only that', () => {
+  it('live reads neither the cache nor mocks; replay the cache; manual the mocks', () => {
+    expect(modeNamed('live').needs).toEqual({ cache: false, mocks: false });
+    expect(modeNamed('replay').needs).toEqual({ cache: true, mocks: false });
+    expect(modeNamed('manual').needs).toEqual({ cache: false, mocks: true });
   });
 });
