@@ -8,7 +8,7 @@ import { attachInternals } from '../bots/context-internals.js';
 import type { Bot, BotInput } from '../bots/types.js';
 import { botVersion } from '../bots/version.js';
 import { AgentDepthError } from '../errors.js';
-import { responseContent } from '../format/content.js';
+import { responseContent } from './response-content.js';
 import type { BotContext } from '../bots/types.js';
 import { botInput } from './input.js';
 import type { EventLog } from './events.js';

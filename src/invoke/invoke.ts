@@ -9,7 +9,7 @@ import { botVersion } from '../bots/version.js';
 import { resolveConfig } from '../config/resolve.js';
 import { InvocationCancelledError, InvocationTimeoutError, UsageError } from '../errors.js';
 import { checkFormat, formatResult } from '../format/index.js';
-import { responseContent } from '../format/content.js';
+import { responseContent } from './response-content.js';
 import { eventLine } from '../format/event-line.js';
 import { loadMocksFile } from '../mocks/load.js';
 import { MockServer } from '../mocks/mock-server.js';

@@ -1,5 +1,5 @@
 import type { MatcherState } from 'vitest';
-import { responseContent } from '../format/content.js';
+import { responseContent } from '../invoke/response-content.js';
 import type { ActionCompletedEvent } from '../invoke/events.js';
 import type { ActionSource } from '../modes/types.js';
 import type { InvokeResult } from '../invoke/types.js';
