@@ -17,7 +17,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 }
 
 export type { Bot, BotDefinition, BotInput, CodeBotDefinition, CommandBotDefinition } from './bots/types.js';
-export type { BotContext, LlmStream } from './invoke/context-types.js';
+export type { BotContext, LlmStream } from './bots/types.js';
 export type { ActionDefinition, LiveContext, LiveOutcome, LiveSettings, LlmSettings, ModelPrice, StreamDelta, TokenUsage } from './actions/types.js';
 export type { LlmMessage, LlmMessageOutput, LlmMessageParams, LlmTool, LlmToolCall, LlmStopReason, LlmResponseFormat } from './actions/llm-types.js';
 export type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from './actions/builtin-types.js';
@@ -27,9 +27,10 @@ export type { WireApi } from './wire/types.js';
 export type { KeyMaterial } from './cache/key.js';
 export type { Mocks, MockSpec, MockRule, MockResponse, MockFunction, MockCall, ParamsMatcher } from './mocks/types.js';
 export type { ModeName } from './config/resolve.js';
-export type { ActionSource, ActionCompletedEvent, ActionDeltaEvent, ActionStartedEvent, RehearseEvent, RunMessage, ErrorInfo } from './invoke/events.js';
+export type { ActionSource } from './modes/types.js';
+export type { ActionCompletedEvent, ActionDeltaEvent, ActionStartedEvent, RehearseEvent, RunMessage, ErrorInfo } from './invoke/events.js';
 export type { InvokeOptions, StreamingInvokeOptions, InvokeResult, InvokeStream, StreamItem, OutputFormat, JsonSummary, CacheSummary } from './invoke/types.js';
 export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat } from './invoke/types.js';
-export type { Attachment } from './bots/types.js';
+export type { Attachment } from './actions/llm/attachments.js';
 export type { ReasoningEffort } from './actions/llm-types.js';
 export type { ServeOptions, RunningServer, RateLimit, InvokeResponseBody, TaskBody, TaskStatus, ErrorBody } from './serve/types.js';

@@ -1,8 +1,6 @@
-import type { BotInput } from '../bots/types.js';
 import { AgentProcessError } from '../errors.js';
-import type { BotContext } from '../invoke/context-types.js';
-import { contextInternals } from '../invoke/context.js';
 import { startProcess } from '../live/codeexec/process.js';
+import type { SdkCaller } from '../sdk/exchange.js';
 import { startAgentEndpoint } from './endpoint.js';
 import { agentEnvironment } from './environment.js';
 
@@ -11,6 +9,18 @@ export interface AgentCommand {
   command: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
+}
+
+/** One run of an agent program, as the bot that runs it (src/bots/command.ts) hands it over. */
+export interface AgentRun {
+  /** What goes on its stdin. */
+  prompt: string;
+  /** The invocation's signal: aborted on a timeout or a cancel, which ends the program. */
+  signal: AbortSignal;
+  /** The invocation's dispatcher and the bot the agent is: its LLM calls go through them. */
+  caller: SdkCaller;
+  /** Adds a log event to the invocation (each line of the program's stderr). */
+  log(line: string): void;
 }
 
 /** The invocation's own timeout ends the agent (through the signal); this only bounds a run nobody stops. */
@@ -30,24 +40,23 @@ function lastLines(text: string, count: number): string {
  * OpenAI and Anthropic APIs and the program's OPENAI_BASE_URL / ANTHROPIC_BASE_URL point at it, so
  * its LLM calls go through the dispatcher in every mode. A non-zero exit fails the invocation.
  */
-export async function runCommandAgent(agent: AgentCommand, input: BotInput, context: BotContext): Promise<string> {
-  const caller = contextInternals(context);
-  const { events, bot, dispatcher } = caller;
+export async function runCommandAgent(agent: AgentCommand, run: AgentRun): Promise<string> {
+  const { caller, log } = run;
+  const { bot, dispatcher } = caller;
   const live = dispatcher.live;
   const endpoint = await startAgentEndpoint(caller, live);
   const handedBefore = dispatcher.handedOnCount;
   const [program, ...args] = agent.command as [string, ...string[]];
   let pending = '';
-  const log = (line: string) => events.emit({ type: 'log', at: Date.now(), level: 'info', bot_path: bot.path, message: line, data: { stream: 'stderr' } });
   try {
     const running = startProcess({
       command: program,
       args,
       cwd: agent.cwd,
       env: agentEnvironment(live.env, agent.env, endpoint),
-      stdin: input.prompt,
+      stdin: run.prompt,
       timeoutMs: processTimeoutMs,
-      signal: context.signal,
+      signal: run.signal,
       onStderr(chunk) {
         pending += chunk.toString('utf8');
         const lines = pending.split('\n');
@@ -59,7 +68,7 @@ export async function runCommandAgent(agent: AgentCommand, input: BotInput, cont
     try {
       result = await running.result;
     } catch (error) {
-      if (context.signal.aborted) throw context.signal.reason;
+      if (run.signal.aborted) throw run.signal.reason;
       const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
       throw new AgentProcessError(`The agent "${bot.path}" could not start \`${describe(agent.command)}\` in ${agent.cwd}${code ? ` (${code})` : ''}.`, {
         hint: code === 'ENOENT' ? `Is "${program}" installed and on PATH, and does ${agent.cwd} exist?` : 'Check that the program is executable.',

@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runCommandAgent } from '../agents/command-agent.js';
 import { BotDefinitionError } from '../errors.js';
-import type { BotContext } from '../invoke/context-types.js';
-import { botBrand, type Bot, type BotInput, type CommandBotDefinition } from './types.js';
+import { contextInternals } from './context-internals.js';
+import { botBrand, type Bot, type BotContext, type BotInput, type CommandBotDefinition } from './types.js';
 
 /**
  * A bot that runs a program. `baseDir` is where a relative `cwd` starts (the defining file's
@@ -27,7 +27,12 @@ export function commandBot(definition: CommandBotDefinition, baseDir: string, so
   return Object.freeze({
     ...definition,
     command: Object.freeze({ argv, cwd, env: { ...env } }),
-    run: (input: BotInput, context: BotContext) => runCommandAgent({ command: argv, cwd, env }, input, context),
+    run: (input: BotInput, context: BotContext) =>
+      runCommandAgent(
+        { command: argv, cwd, env },
+        // Each stderr line is logged as ctx.log would: a log event of this bot, marked as stderr.
+        { prompt: input.prompt, signal: context.signal, caller: contextInternals(context), log: (line) => context.log(line, { stream: 'stderr' }) },
+      ),
     [botBrand]: true as const,
     sourceFile,
   });

@@ -1,15 +1,8 @@
-import type { LlmMessage } from '../actions/llm-types.js';
-import type { BotContext } from '../invoke/context-types.js';
-
-/** A text file attached to an invocation (a local path, or content given inline). */
-export interface Attachment {
-  /** How prompts name it: the path relative to the cwd, or the name given inline. */
-  name: string;
-  content: string;
-  mediaType: string;
-  /** The absolute path, for a file that was given by path. */
-  path?: string;
-}
+import type { CodeExecOutput, CodeExecParams, MemoryAddOutput, MemoryAddParams, MemorySearchOutput, MemorySearchParams } from '../actions/builtin-types.js';
+import type { LlmMessage, LlmMessageOutput, LlmMessageParams } from '../actions/llm-types.js';
+import type { Attachment } from '../actions/llm/attachments.js';
+import type { StreamDelta } from '../actions/types.js';
+import type { ModeName } from '../config/resolve.js';
 
 /** What a bot receives: the prompt, the conversation so far, and named parameters. */
 export interface BotInput {
@@ -82,4 +75,50 @@ export interface Bot<Output = unknown> extends Readonly<BotDefinitionBase> {
 
 export function isBot(value: unknown): value is Bot {
   return typeof value === 'object' && value !== null && (value as { [botBrand]?: unknown })[botBrand] === true;
+}
+
+// The context a bot runs with lives here, beside Bot: each names the other (ctx.invoke takes a Bot).
+
+export interface LlmStream extends AsyncIterable<StreamDelta> {
+  /** The whole answer, once the stream has ended. */
+  output: Promise<LlmMessageOutput>;
+}
+
+/**
+ * What a bot's run(input, ctx) may use. Every action goes through here, and the mode decides where
+ * its result comes from: the bot's code is the same live, in replay and in manual mode.
+ */
+export interface BotContext {
+  readonly invocationId: string;
+  readonly sessionId: string;
+  readonly mode: ModeName;
+  readonly org: string;
+  readonly bot: { readonly key: string; readonly version: string };
+  /** Aborted when the invocation times out or is cancelled; pass it to your own slow work. */
+  readonly signal: AbortSignal;
+  readonly llm: {
+    message(params: LlmMessageParams): Promise<LlmMessageOutput>;
+    /** The same call, streamed: its pieces as they arrive (live) or as recorded (replay, mocks), then `output`. */
+    stream(params: LlmMessageParams): LlmStream;
+  };
+  readonly codeexec: { run(params: CodeExecParams): Promise<CodeExecOutput> };
+  readonly memory: {
+    search(params: MemorySearchParams): Promise<MemorySearchOutput>;
+    add(params: MemoryAddParams): Promise<MemoryAddOutput>;
+  };
+  /**
+   * Runs another bot (a sub-agent) inside this invocation, with the same mode, mocks and cache, and
+   * returns its output. Its actions are recorded under its own bot id; its events carry a nested path.
+   */
+  invoke<Output = unknown>(bot: Bot<Output> | string, input?: string | Partial<BotInput>): Promise<Output>;
+  /**
+   * A standard fetch to hand your SDK: `new OpenAI({ fetch: ctx.fetch })`, `new Anthropic({ fetch: ctx.fetch })`,
+   * `createOpenAI({ fetch: ctx.fetch })`. Its LLM calls become `llm.message` actions (recorded, replayed
+   * and mocked like any other); other requests become `http.fetch` actions.
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Any action type, built in or registered with registerAction(). */
+  act<Output = unknown>(type: string, params: unknown): Promise<Output>;
+  /** A log line in the events (not on stdout). */
+  log(message: string, data?: unknown): void;
 }

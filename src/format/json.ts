@@ -1,5 +1,5 @@
 import type { InvokeResult, JsonSummary } from '../invoke/types.js';
-import { responseContent } from './content.js';
+import { responseContent } from '../invoke/response-content.js';
 
 export function toJsonSummary(result: Omit<InvokeResult, 'formatted'>): JsonSummary {
   return {

@@ -1,7 +1,8 @@
 import pc from 'picocolors';
 import type { ActionCompletedEvent } from '../invoke/events.js';
 import type { InvokeResult } from '../invoke/types.js';
-import { formatMs, formatUsd, responseContent } from './content.js';
+import { responseContent } from '../invoke/response-content.js';
+import { formatMs, formatUsd } from './content.js';
 
 const sourceLabels = { live: 'live ', cache: 'cache', mock: 'mock ' } as const;
 

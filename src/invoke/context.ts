@@ -1,18 +1,18 @@
 import type { ModeName } from '../config/resolve.js';
-import type { Dispatcher } from '../modes/dispatcher.js';
+import type { Dispatcher } from './dispatcher.js';
 import type { ActionBot } from '../modes/types.js';
 import type { LlmMessageOutput } from '../actions/llm-types.js';
 import type { StreamDelta } from '../actions/types.js';
 import { AsyncQueue } from './async-queue.js';
+import { attachInternals } from '../bots/context-internals.js';
 import type { Bot, BotInput } from '../bots/types.js';
 import { botVersion } from '../bots/version.js';
 import { AgentDepthError } from '../errors.js';
-import { responseContent } from '../format/content.js';
-import type { BotContext } from './context-types.js';
+import { responseContent } from './response-content.js';
+import type { BotContext } from '../bots/types.js';
 import { botInput } from './input.js';
 import type { EventLog } from './events.js';
 import { createContextFetch } from '../sdk/fetch.js';
-import type { SdkCaller } from '../sdk/exchange.js';
 
 export interface ContextFields {
   invocationId: string;
@@ -29,19 +29,6 @@ export interface ContextFields {
 
 /** How deep sub-agents may nest: enough for real delegation, low enough to stop a cycle quickly. */
 export const maxAgentDepth = 8;
-
-/** What rehearse's own runners (an agent run as a command) need of a context that bots never see. */
-export interface ContextInternals extends SdkCaller {
-  events: EventLog;
-}
-
-const internals = new WeakMap<BotContext, ContextInternals>();
-
-export function contextInternals(context: BotContext): ContextInternals {
-  const found = internals.get(context);
-  if (!found) throw new Error('This context was not made by rehearse: run the bot through invoke() (or the CLI), which gives it one.');
-  return found;
-}
 
 export function createContext(fields: ContextFields, dispatcher: Dispatcher, events: EventLog): BotContext {
   const { bot } = fields;
@@ -73,7 +60,7 @@ export function createContext(fields: ContextFields, dispatcher: Dispatcher, eve
     log: (message, data) =>
       events.emit({ type: 'log', at: Date.now(), level: 'info', bot_path: bot.path, message, ...(data !== undefined && { data }) }),
   };
-  internals.set(context, { dispatcher, bot, events });
+  attachInternals(context, { dispatcher, bot });
   return context;
 }
 

@@ -1,8 +1,8 @@
 import type { StreamDelta, TokenUsage } from '../actions/types.js';
 import type { ModeName } from '../config/resolve.js';
+import type { ActionSource } from '../modes/types.js';
 import { Redactor } from '../secrets/redactor.js';
 
-export type ActionSource = 'live' | 'cache' | 'mock';
 
 /** A message of the run: the input, each model answer along the way, and the bot's final output. */
 export interface RunMessage {

@@ -9,11 +9,11 @@ import { botVersion } from '../bots/version.js';
 import { resolveConfig } from '../config/resolve.js';
 import { InvocationCancelledError, InvocationTimeoutError, UsageError } from '../errors.js';
 import { checkFormat, formatResult } from '../format/index.js';
-import { responseContent } from '../format/content.js';
+import { responseContent } from './response-content.js';
 import { eventLine } from '../format/event-line.js';
 import { loadMocksFile } from '../mocks/load.js';
 import { MockServer } from '../mocks/mock-server.js';
-import { Dispatcher, errorInfo } from '../modes/dispatcher.js';
+import { Dispatcher, errorInfo } from './dispatcher.js';
 import { modeNamed } from '../modes/index.js';
 import type { RunState } from '../modes/types.js';
 import '../actions/builtin.js';
@@ -21,9 +21,9 @@ import { createContext } from './context.js';
 import { createLiveContext } from './live-context.js';
 import { EventLog, type RehearseEvent } from './events.js';
 import { botInput, checkDatasets, recordCommand } from './input.js';
-import { LlmReport } from './llm-report.js';
+import { LlmReport } from '../actions/llm/llm-report.js';
 import { checkSerializable } from './output-check.js';
-import { llmParamsHook } from './overrides.js';
+import { llmParamsHook } from './llm-params-hook.js';
 import { perInvocationOptions } from './run-options.js';
 import { openSession, saveInvocation } from './session-state.js';
 import { streamInvocation } from './stream.js';
@@ -93,12 +93,11 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const session = openSession(config, options.sessionId);
   const given = botInput(options);
   const input = { ...given, ...perRun.input, messages: [...session.history, ...given.messages] };
-  const mocks =
-    config.mode !== 'manual'
-      ? undefined
-      : typeof options.mocks === 'string'
-        ? new MockServer(loadMocksFile(resolve(config.cwd, options.mocks)), options.mocks)
-        : new MockServer(options.mocks ?? {}, 'the mocks option (or a file given with --mocks)');
+  const mocks = !mode.needs.mocks
+    ? undefined
+    : typeof options.mocks === 'string'
+      ? new MockServer(loadMocksFile(resolve(config.cwd, options.mocks)), options.mocks)
+      : new MockServer(options.mocks ?? {}, 'the mocks option (or a file given with --mocks)');
 
   if (options.printEvents === true) events.subscribe((event) => process.stderr.write(`${eventLine(event)}\n`));
   else if (typeof options.printEvents === 'function') events.subscribe(guardedListener(options.printEvents));
@@ -111,7 +110,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   const botPath = bot.key;
   const llmReport = new LlmReport(config.llm);
   const resources = createLiveContext({ config, env, signal: controller.signal, events, botPath, datasets: checkDatasets([...(bot.datasets ?? []), ...(options.datasets ?? [])]), sandboxDir: session.sandboxDir });
-  const cache = config.mode === 'replay' ? new ReplayCache(sharedStore(config, env), config.org, redactor) : undefined;
+  const cache = mode.needs.cache ? new ReplayCache(sharedStore(config, env), config.org, redactor) : undefined;
   const run: RunState = {
     live: resources.live,
     cache,
@@ -145,7 +144,7 @@ async function runInvocation(botOrKey: Bot | string, options: InvokeOptions, eve
   );
 
   events.emit({ type: 'invocation.started', at: Date.now(), invocation_id: invocationId, session_id: sessionId, bot_id: bot.key, bot_version: version, mode: config.mode, org: config.org });
-  if (options.mocks !== undefined && config.mode !== 'manual') run.live.warn(`Mocks are only used in manual mode; this run is in ${config.mode} mode.`);
+  if (options.mocks !== undefined && !mode.needs.mocks) run.live.warn(`Mocks are only used in manual mode; this run is in ${config.mode} mode.`);
   if (input.prompt) dispatcher.addMessage({ role: 'user', content: input.prompt, bot_path: botPath, kind: 'input' });
 
   // The clock starts only now, with the `finally` that stops it: a step above that throws (a dataset

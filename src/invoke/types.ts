@@ -1,10 +1,10 @@
 import type { BotInput } from '../bots/types.js';
 import type { ModeName, SettingsOverrides } from '../config/resolve.js';
 import type { Mocks } from '../mocks/types.js';
-import type { FileOption } from './attachments.js';
+import type { FileOption } from '../actions/llm/attachments.js';
 import type { ErrorInfo, RehearseEvent, RunMessage } from './events.js';
-import type { LlmUse } from './llm-report.js';
-import type { LlmOverrides } from './overrides.js';
+import type { LlmUse } from '../actions/llm/llm-report.js';
+import type { LlmOverrides } from '../actions/llm/overrides.js';
 import type { BotOutputFormat } from './output-schema.js';
 
 export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat };

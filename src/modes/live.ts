@@ -10,4 +10,9 @@ export async function performLive(call: ActionCall, run: RunState): Promise<Mode
   return { source: 'live', output: outcome.output, usage: outcome.usage, costUsd: outcome.costUsd ?? 0 };
 }
 
-export const liveMode: ModeStrategy = { name: 'live', perform: performLive };
+export const liveMode: ModeStrategy = {
+  name: 'live',
+  needs: { cache: false, mocks: false },
+  perform: performLive,
+  failedSource: () => 'live',
+};

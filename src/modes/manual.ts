@@ -5,6 +5,8 @@ import type { ModeStrategy } from './types.js';
 /** Serves every action from the developer's mocks; a missing mock is an error, never a live call. */
 export const manualMode: ModeStrategy = {
   name: 'manual',
+  needs: { cache: false, mocks: true },
+  failedSource: () => 'mock',
   async perform(call, run) {
     const { definition, params } = call;
     if (!run.mocks) throw new Error('manual mode was started without a mock server'); // invoke() always makes one

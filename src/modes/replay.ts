@@ -2,7 +2,7 @@ import type { KeyMaterial } from '../cache/key.js';
 import { hitOf, type CacheHit } from '../cache/replay-cache.js';
 import { defaultLeaseMs } from '../cache/single-flight.js';
 import type { Claim } from '../cache/types.js';
-import { CacheReadOnlyError } from '../errors.js';
+import { CacheReadOnlyError, StrictMissError } from '../errors.js';
 import type { StreamDelta } from '../actions/types.js';
 import { performLive } from './live.js';
 import { replayStream } from './stream-replay.js';
@@ -40,6 +40,9 @@ function isCached(call: ActionCall, run: RunState): boolean {
  */
 export const replayMode: ModeStrategy = {
   name: 'replay',
+  needs: { cache: true, mocks: false },
+  // A strict miss is the cache's answer; any other failure came from the live call a miss made.
+  failedSource: (error) => (error instanceof StrictMissError ? 'cache' : 'live'),
   async perform(call, run): Promise<ModeOutcome> {
     const { cache } = run;
     if (!cache || !isCached(call, run)) return performLive(call, run);

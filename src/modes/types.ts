@@ -1,8 +1,10 @@
 import type { ActionDefinition, LiveContext, LiveOutcome, StreamDelta, TokenUsage } from '../actions/types.js';
 import type { ReplayCache } from '../cache/replay-cache.js';
 import type { ModeName } from '../config/resolve.js';
-import type { ActionSource } from '../invoke/events.js';
 import type { MockServer } from '../mocks/mock-server.js';
+
+/** Where an action's result came from: run for real, a recording, or a mock. */
+export type ActionSource = 'live' | 'cache' | 'mock';
 
 /** The bot an action is performed for: its id and version key its recordings. */
 export interface ActionBot {
@@ -68,7 +70,7 @@ export interface RunState {
   conversation?: { sessionId: string; earlierMessages: number };
   /**
    * Changes validated params before they are reported, keyed or run: invoke() uses it for the
-   * per-invocation overrides of llm.message (src/invoke/overrides.ts). Returns the params to use.
+   * per-invocation overrides of llm.message (src/actions/llm/overrides.ts). Returns the params to use.
    */
   prepareParams?(type: string, params: unknown, bot: ActionBot): unknown;
 }
@@ -76,5 +78,32 @@ export interface RunState {
 /** A mode decides where an action's result comes from. Each is one small object; see modes/index.ts. */
 export interface ModeStrategy {
   name: ModeName;
+  /** What this mode reads: the replay cache, the developer's mocks. The engine opens only what it reads. */
+  needs: { cache: boolean; mocks: boolean };
   perform(call: ActionCall, run: RunState): Promise<ModeOutcome>;
+  /** Where the error of a failed perform came from, for its action.completed event. */
+  failedSource(error: unknown): ActionSource;
+}
+
+export interface PerformOptions {
+  /** Also gets each streamed piece of this action's output (ctx.llm.stream and SDK streams read them so). */
+  onDelta?: (delta: StreamDelta) => void;
+  /** How this call runs for real instead of its type's executor (an SDK request goes where the SDK sent it). */
+  runLive?: LiveRunner;
+}
+
+/**
+ * What code that acts for a bot (ctx.fetch, an agent's local endpoint) needs of the invocation's
+ * dispatcher (src/invoke/dispatcher.ts). It is declared here, below the engine, so that code need
+ * not import the engine that calls it.
+ */
+export interface ActionDispatch {
+  perform(type: string, rawParams: unknown, bot: ActionBot, options?: PerformOptions): Promise<unknown>;
+  /** What live executors of this invocation get: its signal, environment and settings. */
+  readonly live: LiveContext;
+  /** Notes an error of ours that an SDK received as an HTTP error answer and will throw as its own. */
+  handedOnToSdk(error: Error): void;
+  /** How many errors were handed on so far; with `lastHandedOnSince`, what an agent process was told while it ran. */
+  readonly handedOnCount: number;
+  lastHandedOnSince(count: number): Error | undefined;
 }

@@ -1,7 +1,6 @@
 import { wireBody, type WireLlmParams } from '../actions/llm-wire.js';
 import type { LiveContext, StreamDelta } from '../actions/types.js';
-import type { Dispatcher } from '../modes/dispatcher.js';
-import type { ActionBot } from '../modes/types.js';
+import type { ActionBot, ActionDispatch as Dispatcher } from '../modes/types.js';
 import { codecFor } from '../wire/index.js';
 import { forwardWire } from '../wire/forward.js';
 import type { WireTarget } from '../wire/target.js';

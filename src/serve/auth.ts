@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../http/http-error.js';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();

@@ -1,4 +1,4 @@
-import { tooManyRequests } from './http-error.js';
+import { tooManyRequests } from '../http/http-error.js';
 
 /** How many invocations each client has running, capped at `max`. */
 export class ConcurrencyLimiter {

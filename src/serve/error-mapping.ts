@@ -1,6 +1,6 @@
 import { BotNotFoundError, isRehearseError } from '../errors.js';
 import { Redactor } from '../secrets/redactor.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../http/http-error.js';
 
 /** An error's text may quote what a client sent (a key in a prompt, a token in a URL): replaced in answers and in the log. */
 const secrets = new Redactor();

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Bot } from '../bots/types.js';
-import { readJsonObject } from './body.js';
+import { readJsonObject } from '../http/body.js';
 import type { ServerContext } from './context.js';
 import type { InvokeOptions } from '../invoke/types.js';
 import { invokeOptionsFrom } from './invoke-request.js';

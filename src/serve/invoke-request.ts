@@ -4,7 +4,7 @@ import { modeNames } from '../config/resolve.js';
 import { inputMessage, inputParameters } from '../invoke/input-schema.js';
 import type { InvokeOptions } from '../invoke/types.js';
 import { parseMocks } from '../mocks/load.js';
-import { badRequest, missingField } from './http-error.js';
+import { badRequest, missingField } from '../http/http-error.js';
 
 /**
  * The body of `POST /v1/agents/{agent_id}/invoke` (and of /stream and /async), in the snake_case of

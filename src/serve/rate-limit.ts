@@ -1,6 +1,6 @@
 import { durationMs } from '../config/duration.js';
 import { UsageError } from '../errors.js';
-import { tooManyRequests } from './http-error.js';
+import { tooManyRequests } from '../http/http-error.js';
 import type { RateLimit } from './types.js';
 
 const windowWords: Record<string, number> = {

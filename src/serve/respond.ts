@@ -1,12 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { HttpError } from './http-error.js';
+import type { HttpError } from '../http/http-error.js';
+import { sendJson } from '../http/json.js';
 import type { ErrorBody } from './types.js';
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 export function errorBody(error: HttpError): ErrorBody {
   return {

@@ -6,7 +6,7 @@ import { BotDirectory } from './bot-directory.js';
 import { ConcurrencyLimiter } from './concurrency.js';
 import type { ServerContext } from './context.js';
 import { toHttpError } from './error-mapping.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../http/http-error.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 import type { Router } from './router.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { loadConfigFile } from '../config/file.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
-import { defaultMaxBodyBytes } from './body.js';
+import { defaultMaxBodyBytes } from '../http/body.js';
 import { parseRateLimit } from './rate-limit.js';
 import { defaultMaxTasks, defaultTaskTtlMs } from './tasks.js';
 import type { RateLimit, ServeOptions } from './types.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { tooManyRequests } from './http-error.js';
+import { tooManyRequests } from '../http/http-error.js';
 import type { InvokeResponseBody, TaskBody, TaskStatus } from './types.js';
 
 export const defaultMaxTasks = 1000;

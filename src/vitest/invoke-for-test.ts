@@ -3,6 +3,7 @@ import type { Bot } from '../bots/types.js';
 import type { SettingsOverrides } from '../config/resolve.js';
 import { invoke } from '../invoke/invoke.js';
 import type { InvokeOptions, InvokeResult } from '../invoke/types.js';
+import { modeNamed } from '../modes/index.js';
 import { currentTest, testNames, testOverrides, type TestTask } from './isolation.js';
 import { summaryFileKey } from './provided.js';
 import { resolveTestSettings, type Environment, type TestSettings } from './settings.js';
@@ -45,7 +46,7 @@ export async function invokeForTest(bot: Bot | string, options: TestInvokeOption
     ...overrides,
     mode,
     // The same test runs in every mode; its mocks only mean something in manual mode.
-    mocks: mode === 'manual' ? options.mocks : undefined,
+    mocks: modeNamed(mode).needs.mocks ? options.mocks : undefined,
     ...(signal && { signal }),
   });
   const summaryFile = inject(summaryFileKey);

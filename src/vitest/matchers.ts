@@ -1,6 +1,7 @@
 import type { MatcherState } from 'vitest';
-import { responseContent } from '../format/content.js';
-import type { ActionCompletedEvent, ActionSource } from '../invoke/events.js';
+import { responseContent } from '../invoke/response-content.js';
+import type { ActionCompletedEvent } from '../invoke/events.js';
+import type { ActionSource } from '../modes/types.js';
 import type { InvokeResult } from '../invoke/types.js';
 
 export interface UsedActionOptions {

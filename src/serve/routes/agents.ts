@@ -1,6 +1,6 @@
 import { botVersion } from '../../bots/version.js';
 import type { ServerContext } from '../context.js';
-import { sendJson } from '../respond.js';
+import { sendJson } from '../../http/json.js';
 import type { RouteHandler } from '../router.js';
 
 /** `GET /v1/agents`: the bots of the config's bot files, by key. */

@@ -1,5 +1,5 @@
 import type { ServerContext } from '../context.js';
-import { sendJson } from '../respond.js';
+import { sendJson } from '../../http/json.js';
 import { Router } from '../router.js';
 import { listAgentsRoute } from './agents.js';
 import { invokeAsyncRoute } from './invoke-async.js';

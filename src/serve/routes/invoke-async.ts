@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { toHttpError } from '../error-mapping.js';
 import { prepareInvocation, type PreparedInvocation } from '../invocation.js';
 import { invokeResponseBody } from '../invoke-response.js';
-import { sendJson } from '../respond.js';
+import { sendJson } from '../../http/json.js';
 import type { RouteHandler } from '../router.js';
 import type { Task } from '../tasks.js';
 

@@ -2,7 +2,7 @@ import { invoke } from '../../invoke/invoke.js';
 import type { ServerContext } from '../context.js';
 import { abortWhenClientLeaves, prepareInvocation } from '../invocation.js';
 import { invokeResponseBody } from '../invoke-response.js';
-import { sendJson } from '../respond.js';
+import { sendJson } from '../../http/json.js';
 import type { RouteHandler } from '../router.js';
 
 /**

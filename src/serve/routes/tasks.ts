@@ -1,6 +1,6 @@
 import type { ServerContext } from '../context.js';
-import { notFound } from '../http-error.js';
-import { sendJson } from '../respond.js';
+import { notFound } from '../../http/http-error.js';
+import { sendJson } from '../../http/json.js';
 import type { RouteHandler, RouteRequest } from '../router.js';
 import type { Task } from '../tasks.js';
 

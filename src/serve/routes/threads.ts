@@ -2,8 +2,8 @@ import { isRehearseError } from '../../errors.js';
 import { getSession } from '../../sessions/index.js';
 import type { SessionDetail } from '../../sessions/index.js';
 import type { ServerContext } from '../context.js';
-import { notFound } from '../http-error.js';
-import { sendJson } from '../respond.js';
+import { notFound } from '../../http/http-error.js';
+import { sendJson } from '../../http/json.js';
 import type { RouteHandler } from '../router.js';
 
 /** `GET /v1/threads/{thread_id}`: the conversation of a session of the server's org, oldest message first. */

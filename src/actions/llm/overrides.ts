@@ -1,13 +1,8 @@
-import type { LlmMessage, LlmMessageParams, ReasoningEffort } from '../actions/llm-types.js';
-import type { LlmProviderName } from '../actions/types.js';
-import type { Attachment } from '../bots/types.js';
-import { UsageError } from '../errors.js';
-import { reasoningEfforts } from '../live/llm/thinking.js';
-import type { ActionBot } from '../modes/types.js';
-import { attachmentsText } from './attachments.js';
-import type { LlmReport } from './llm-report.js';
-import { isWireParams } from '../actions/llm-wire.js';
-import { applyToWireParams } from './wire-overrides.js';
+import type { ReasoningEffort } from '../llm-types.js';
+import type { LlmProviderName } from '../types.js';
+import { UsageError } from '../../errors.js';
+import { reasoningEfforts } from '../../live/llm/thinking.js';
+import { attachmentsText, type Attachment } from './attachments.js';
 
 /** Overrides of every llm.message of a run, sub-agents included. */
 export interface LlmOverrides {
@@ -78,45 +73,4 @@ export function runOverrides(options: {
   const userText = options.disableAttachmentInjection === true ? '' : attachmentsText(files);
   if (Object.keys(llm).length === 0 && !system && !userText) return undefined;
   return { llm, system, userText };
-}
-
-function withUserText(messages: readonly LlmMessage[], text: string): LlmMessage[] {
-  const index = messages.findIndex((message) => message.role === 'user');
-  if (index < 0) return [...messages, { role: 'user', content: text.trimStart() }];
-  return messages.map((message, at) => (at === index ? { ...message, content: message.content ? message.content + text : text.trimStart() } : message));
-}
-
-function applyToNeutral(params: LlmMessageParams, overrides: RunOverrides, own: boolean): LlmMessageParams {
-  const { provider, model, reasoningEffort } = overrides.llm;
-  return {
-    ...params,
-    ...(model && { model }),
-    ...(provider && { provider }),
-    ...(reasoningEffort && { reasoning_effort: reasoningEffort }),
-    ...(own && overrides.system && { system: params.system ? params.system + overrides.system : overrides.system.trimStart() }),
-    ...(own && overrides.userText && { messages: withUserText(params.messages, overrides.userText) }),
-  };
-}
-
-/**
- * Applies a run's overrides to llm.message params of either shape (the neutral `{ model, messages,
- * system }`, or a provider's request body with `api`), returning new params: the bot's object is left
- * as it was. `own` is true for the invoked bot's own calls, false for a sub-agent's.
- */
-export function applyRunOverrides(params: unknown, overrides: RunOverrides, own: boolean): unknown {
-  if (isWireParams(params)) return applyToWireParams(params, overrides, own);
-  return applyToNeutral(params as LlmMessageParams, overrides, own);
-}
-
-/**
- * The dispatcher's hook for this run (RunState.prepareParams): llm.message params get the overrides,
- * then count in the report of what was used. Other action types pass through untouched.
- */
-export function llmParamsHook(overrides: RunOverrides | undefined, invokedBotPath: string, report: LlmReport) {
-  return (type: string, params: unknown, bot: ActionBot): unknown => {
-    if (type !== 'llm.message') return params;
-    const final = overrides ? applyRunOverrides(params, overrides, bot.path === invokedBotPath) : params;
-    report.note(final);
-    return final;
-  };
 }

@@ -1,7 +1,7 @@
-import type { LlmProviderName } from '../actions/types.js';
-import { anthropicThinking, effortOfThinking, fieldsRefusedWhileThinking } from '../live/llm/thinking.js';
-import type { WireLlmParams } from '../actions/llm-wire.js';
-import { codecFor } from '../wire/index.js';
+import type { LlmProviderName } from '../types.js';
+import { anthropicThinking, effortOfThinking, fieldsRefusedWhileThinking } from '../../live/llm/thinking.js';
+import type { WireLlmParams } from '../llm-wire.js';
+import { codecFor } from '../../wire/index.js';
 import type { RunOverrides } from './overrides.js';
 
 /** llm.message params in the second shape: an SDK call's request body plus `api` (src/actions/llm-wire.ts). */

@@ -1,6 +1,7 @@
 /**
- * An answer other than success, thrown from anywhere in a request's handling and turned into
- * `{ error: { code, message, status } }` in one place (respond.ts).
+ * An answer other than success, thrown from anywhere in a request's handling. The server turns it into
+ * `{ error: { code, message, status } }` in one place (src/serve/respond.ts); the agents' endpoint
+ * answers it in the providers' own error shape.
  */
 export class HttpError extends Error {
   readonly status: number;

@@ -1,7 +1,7 @@
-import type { LlmMessageParams } from '../actions/llm-types.js';
-import type { LlmProviderName, LlmSettings } from '../actions/types.js';
-import { chooseProvider } from '../live/llm/select.js';
-import { isWireParams } from '../actions/llm-wire.js';
+import type { LlmMessageParams } from '../llm-types.js';
+import type { LlmProviderName, LlmSettings } from '../types.js';
+import { chooseProvider } from '../../live/llm/select.js';
+import { isWireParams } from '../llm-wire.js';
 import { describeWireCall } from './wire-overrides.js';
 
 /** One model as a run used it: the result's `llm`. */

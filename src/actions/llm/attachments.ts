@@ -1,7 +1,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Attachment } from '../bots/types.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
+
+/** A text file attached to an invocation (a local path, or content given inline). */
+export interface Attachment {
+  /** How prompts name it: the path relative to the cwd, or the name given inline. */
+  name: string;
+  content: string;
+  mediaType: string;
+  /** The absolute path, for a file that was given by path. */
+  path?: string;
+}
 
 /** A file for one invocation: a local path, or its content given inline. */
 export type FileOption = { path: string } | { name: string; content: string; mediaType?: string };

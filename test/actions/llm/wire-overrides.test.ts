@@ -3,8 +3,9 @@
  * body with `api` (SDK calls recorded through ctx.fetch). The bot's object is never changed.
  */
 import { describe, expect, it } from 'vitest';
-import { LlmReport } from '../../src/invoke/llm-report.js';
-import { applyRunOverrides, runOverrides, type RunOverrides } from '../../src/invoke/overrides.js';
+import { LlmReport } from '../../../src/actions/llm/llm-report.js';
+import { applyRunOverrides } from '../../../src/actions/llm/apply-overrides.js';
+import { runOverrides, type RunOverrides } from '../../../src/actions/llm/overrides.js';
 
 const everything: RunOverrides = runOverrides(
   { llm: { provider: 'anthropic', model: 'm-2', reasoningEffort: 'low' }, instructions: 'Be brief.', additionalContext: 'Gold plan.' },

@@ -1,17 +1,10 @@
 import { findAction } from '../actions/registry.js';
 import type { LiveContext, StreamDelta } from '../actions/types.js';
 import { ActionFailedError, isRehearseError, ProviderError, StrictMissError } from '../errors.js';
-import type { ActionCompletedEvent, ErrorInfo, EventLog, RunMessage } from '../invoke/events.js';
-import type { ActionBot, LiveRunner, ModeStrategy, RunState } from './types.js';
+import type { ActionBot, ActionDispatch, ModeStrategy, PerformOptions, RunState } from '../modes/types.js';
+import type { ActionCompletedEvent, ErrorInfo, EventLog, RunMessage } from './events.js';
 
 type CompletionFields = Omit<ActionCompletedEvent, 'type' | 'at' | 'action_id' | 'action_type' | 'bot_path' | 'duration_ms'>;
-
-export interface PerformOptions {
-  /** Also gets each streamed piece of this action's output (ctx.llm.stream and SDK streams read them so). */
-  onDelta?: (delta: StreamDelta) => void;
-  /** How this call runs for real instead of its type's executor (an SDK request goes where the SDK sent it). */
-  runLive?: LiveRunner;
-}
 
 export interface CacheCounters {
   hits: number;
@@ -64,7 +57,7 @@ function safeJson(value: object): string {
  * Sends every action of one invocation to its mode, and reports it: action.started and
  * action.completed events, the run's messages, usage and cache counters.
  */
-export class Dispatcher {
+export class Dispatcher implements ActionDispatch {
   readonly cacheCounters: CacheCounters = { hits: 0, misses: 0, recorded: 0, savedCostUsd: 0 };
   readonly usage: UsageTotals = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   readonly messages: RunMessage[] = [];
@@ -148,7 +141,7 @@ export class Dispatcher {
       if (error instanceof StrictMissError) this.cacheCounters.misses++;
       complete({
         status: 'error',
-        source: this.mode.name === 'manual' ? 'mock' : error instanceof StrictMissError ? 'cache' : 'live',
+        source: this.mode.failedSource(error),
         ...(error instanceof StrictMissError && { cache_key: error.key }),
         cost_usd: 0,
         error: errorInfo(error),
