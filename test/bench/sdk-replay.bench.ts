@@ -18,7 +18,9 @@
  *   BENCH_ROUNDS=9 BENCH_INVOCATIONS=50 BENCH_SPAWNS=30 npx tsx test/bench/sdk-replay.bench.ts
  *   BENCH_SPAWNS=0 npx tsx test/bench/sdk-replay.bench.ts     (part 1 only)
  *
- * The machine is shared and noisy: trust the ratio and the difference more than absolute times.
+ * The machine is shared and noisy: trust the ratio and the difference more than absolute times. Part
+ * 1 also reports the process's CPU time around the same calls, which other processes on the machine
+ * disturb much less than wall time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +46,16 @@ function question(index: number, run = 0): string {
   return `Step ${index + 1}: the customer asks whether order A-${1000 + run * callsPerInvocation + index} can still be returned, what the refund would be, and when the money arrives. Answer briefly.`;
 }
 
+/** Wall and CPU time of the work since `started` (from `clock()`), in ms. */
+type Spent = [wall: number, cpu: number];
+function clock(): { wall: number; cpu: NodeJS.CpuUsage } {
+  return { wall: performance.now(), cpu: process.cpuUsage() };
+}
+function spentSince(started: ReturnType<typeof clock>): Spent {
+  const cpu = process.cpuUsage(started.cpu);
+  return [performance.now() - started.wall, (cpu.user + cpu.system) / 1000];
+}
+
 let providerUrl = 'http://127.0.0.1:9/v1';
 
 /** The agent written with the openai SDK, as a user would write it, handing ctx.fetch to the client. */
@@ -54,7 +66,7 @@ const sdkBot = defineBot({
     const client = new OpenAI({ apiKey: 'bench', baseURL: providerUrl, fetch: ctx.fetch, maxRetries: 0 });
     const stream = input.parameters.stream === true;
     const run = Number(input.parameters.run ?? 0);
-    const started = performance.now();
+    const started = clock();
     for (let index = 0; index < callsPerInvocation; index++) {
       const messages = [{ role: 'user' as const, content: question(index, run) }];
       if (stream) {
@@ -66,7 +78,7 @@ const sdkBot = defineBot({
         if (!completion.choices[0]?.message.content) throw new Error('empty answer');
       }
     }
-    return performance.now() - started;
+    return spentSince(started);
   },
 });
 
@@ -76,12 +88,12 @@ const nativeBot = defineBot({
   version: '1',
   async run(input, ctx) {
     const run = Number(input.parameters.run ?? 0);
-    const started = performance.now();
+    const started = clock();
     for (let index = 0; index < callsPerInvocation; index++) {
       const answer = await ctx.llm.message({ model, messages: [{ role: 'user', content: question(index, run) }] });
       if (!answer.content) throw new Error('empty answer');
     }
-    return performance.now() - started;
+    return spentSince(started);
   },
 });
 
@@ -102,14 +114,14 @@ const cannedStream = openAiChatCodec.toEventStream(cannedAnswer, { model, messag
  * For reference, not an invocation: the same 20 calls through the SDK with a fetch that hands back
  * a fixed answer at once. What the SDK itself costs a call, whoever answers it.
  */
-async function sdkAlone(run: number, stream: boolean): Promise<number> {
+async function sdkAlone(run: number, stream: boolean): Promise<Spent> {
   const cannedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     await new Request(input, init).text();
     if (stream) return new Response(cannedStream, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
     return new Response(cannedJson, { status: 200, headers: { 'content-type': 'application/json' } });
   };
   const client = new OpenAI({ apiKey: 'bench', baseURL: providerUrl, fetch: cannedFetch, maxRetries: 0 });
-  const started = performance.now();
+  const started = clock();
   for (let index = 0; index < callsPerInvocation; index++) {
     const messages = [{ role: 'user' as const, content: question(index, run) }];
     if (stream) {
@@ -121,7 +133,7 @@ async function sdkAlone(run: number, stream: boolean): Promise<number> {
       if (!completion.choices[0]?.message.content) throw new Error('empty answer');
     }
   }
-  return performance.now() - started;
+  return spentSince(started);
 }
 
 type Arm = { name: string; bot?: typeof sdkBot; options?: InvokeOptions; stream?: boolean };
@@ -154,51 +166,62 @@ async function record(): Promise<void> {
   }
 }
 
-/** N strict replays of one arm; returns [µs per call inside the bot, µs per whole invocation]. */
-async function replayRound(arm: Arm): Promise<[number, number]> {
+/** N strict replays of one arm; returns [µs per call inside the bot, CPU µs per call inside the bot, µs per whole invocation]. */
+async function replayRound(arm: Arm): Promise<[number, number, number]> {
   let inside = 0;
+  let insideCpu = 0;
   const started = performance.now();
   for (let run = 0; run < invocationsPerRound; run++) {
     if (!arm.bot) {
-      inside += await sdkAlone(run, arm.stream === true);
+      const [wall, cpu] = await sdkAlone(run, arm.stream === true);
+      inside += wall;
+      insideCpu += cpu;
       continue;
     }
     const parameters = { ...arm.options?.parameters, run };
     const result = await invoke(arm.bot, { ...arm.options, parameters, mode: 'replay', strict: true, cachePath, env });
     if (!result.success || result.cache.hits !== callsPerInvocation) throw new Error(`${arm.name}: ${result.error?.message ?? 'not every call was a hit'}`);
-    inside += result.result.output as number;
+    const [wall, cpu] = result.result.output as Spent;
+    inside += wall;
+    insideCpu += cpu;
   }
   const whole = performance.now() - started;
-  return [(inside * 1000) / (invocationsPerRound * callsPerInvocation), (whole * 1000) / invocationsPerRound];
+  const calls = invocationsPerRound * callsPerInvocation;
+  return [(inside * 1000) / calls, (insideCpu * 1000) / calls, (whole * 1000) / invocationsPerRound];
 }
 
 async function sdkReplay(): Promise<void> {
   await record();
   for (const arm of arms) await replayRound(arm); // warm-up: JIT, module loading, the page cache
   const perCall = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
+  const perCallCpu = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
   const perInvocation = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? arms : [...arms].reverse();
     for (const arm of order) {
-      const [call, invocation] = await replayRound(arm);
+      const [call, cpu, invocation] = await replayRound(arm);
       perCall.get(arm.name)!.push(call);
+      perCallCpu.get(arm.name)!.push(cpu);
       perInvocation.get(arm.name)!.push(invocation);
     }
   }
   const base = median(perCall.get(arms[0]!.name)!);
   const calls = callsPerInvocation * invocationsPerRound;
   console.log(`\n1. Replaying a ${callsPerInvocation}-call agent (strict, provider closed): ${rounds} rounds x ${invocationsPerRound} invocations (${calls} recorded calls) per arm, medians`);
-  console.log(`   ${'arm'.padEnd(50)} ${'µs per call'.padStart(12)} ${'ratio'.padStart(7)} ${'ms per invocation'.padStart(18)}`);
+  console.log(`   ${'arm'.padEnd(50)} ${'µs per call'.padStart(12)} ${'ratio'.padStart(7)} ${'ms per invocation'.padStart(18)} ${'CPU µs per call'.padStart(16)}`);
   for (const arm of arms) {
     const call = median(perCall.get(arm.name)!);
     const invocation = median(perInvocation.get(arm.name)!) / 1000;
     const whole = arm.bot ? invocation.toFixed(2) : '';
-    console.log(`   ${arm.name.padEnd(50)} ${call.toFixed(0).padStart(12)} ${`${(call / base).toFixed(2)}x`.padStart(7)} ${whole.padStart(18)}`);
+    const cpu = median(perCallCpu.get(arm.name)!);
+    console.log(`   ${arm.name.padEnd(50)} ${call.toFixed(0).padStart(12)} ${`${(call / base).toFixed(2)}x`.padStart(7)} ${whole.padStart(18)} ${cpu.toFixed(0).padStart(16)}`);
   }
   // Rehearse's share of an SDK call: the call through ctx.fetch minus the SDK alone, round by round (same order), then the median.
-  const share = (through: Arm, reference: Arm) => median(perCall.get(through.name)!.map((call, round) => call - perCall.get(reference.name)![round]!));
-  console.log(`   rehearse's share of an SDK call                    ${share(viaFetch, alone).toFixed(0).padStart(12)} µs (goal: at most 100)`);
-  console.log(`   rehearse's share of a streamed SDK call            ${share(viaFetchStreamed, aloneStreamed).toFixed(0).padStart(12)} µs (goal: at most 200)`);
+  const share = (times: Map<string, number[]>, through: Arm, reference: Arm) =>
+    median(times.get(through.name)!.map((call, round) => call - times.get(reference.name)![round]!)).toFixed(0);
+  const shares = (through: Arm, reference: Arm) => `${share(perCall, through, reference).padStart(4)} µs wall, ${share(perCallCpu, through, reference).padStart(4)} µs CPU`;
+  console.log(`   rehearse's share of an SDK call (per round, median)          ${shares(viaFetch, alone)} (goal: at most 100)`);
+  console.log(`   rehearse's share of a streamed SDK call (per round, median)  ${shares(viaFetchStreamed, aloneStreamed)} (goal: at most 200)`);
 }
 
 /** The real interpreter, not a version manager's shim script, so both sides time python and not the shim. */
