@@ -11,6 +11,8 @@ export interface PerformOptions {
   onDelta?: (delta: StreamDelta) => void;
   /** How this call runs for real instead of its type's executor (an SDK request goes where the SDK sent it). */
   runLive?: LiveRunner;
+  /** The params are a fresh object only this call holds (parsed from an SDK's request body): the record needs no copy of them. */
+  freshParams?: boolean;
 }
 
 export interface CacheCounters {
@@ -106,7 +108,7 @@ export class Dispatcher {
     const actionId = `action_${++this.actionCount}`;
     const started = performance.now();
     // A copy: the bot may reuse and change its params object for the next call.
-    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params: snapshot(params) });
+    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params: options.freshParams ? params : snapshot(params) });
 
     const complete = (fields: CompletionFields) =>
       this.events.emit({
@@ -141,7 +143,7 @@ export class Dispatcher {
         cost_usd: outcome.costUsd,
         ...(outcome.savedCostUsd !== undefined && { saved_cost_usd: outcome.savedCostUsd }),
       });
-      const step = definition.messageOf?.(outcome.output);
+      const step = definition.messageOf?.(outcome.output, params);
       if (step) this.addMessage({ ...step, bot_path: bot.path, kind: 'step', action_id: actionId });
       return outcome.output;
     } catch (error) {
