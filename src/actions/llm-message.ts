@@ -95,11 +95,11 @@ export const llmMessageAction: ActionDefinition<LlmParams, LlmOutput> = {
   run: (params, live) => (isWireParams(params) ? runWireFromEnv(params, live) : runLlmMessage(params, live)),
   expandMockOutput,
   exampleOutput: { content: 'The answer the model should give.' },
-  usageOf: (output) => neutralOutput(output).usage,
+  usageOf: (output, params) => neutralOutput(output, params).usage,
   streams: (params) => params.stream === true,
-  deltasOf: (output) => deltasOf(neutralOutput(output)),
-  messageOf: (output) => {
-    const { content, tool_calls } = neutralOutput(output);
+  deltasOf: (output, params) => deltasOf(neutralOutput(output, params)),
+  messageOf: (output, params) => {
+    const { content, tool_calls } = neutralOutput(output, params);
     return { role: 'assistant', content, ...(tool_calls.length > 0 && { tool_calls }) };
   },
 };

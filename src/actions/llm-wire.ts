@@ -1,6 +1,7 @@
 import { ActionParamsError } from '../errors.js';
 import { codecFor, wireApis } from '../wire/index.js';
 import { forwardWire } from '../wire/forward.js';
+import { neutralOf } from '../wire/neutral.js';
 import { targetFromEnv } from '../wire/target.js';
 import type { WireApi, WireBody, WireCodec, WireResponse } from '../wire/types.js';
 import type { LiveContext, LiveOutcome } from './types.js';
@@ -61,10 +62,18 @@ export function codecOfAnswer(output: unknown): WireCodec | undefined {
   return undefined;
 }
 
-/** Any llm.message output in the neutral shape: an SDK call's answer is read through its API's codec. */
-export function neutralOutput(output: LlmMessageOutput | WireResponse): LlmMessageOutput {
-  const codec = codecOfAnswer(output);
-  return codec ? codec.toNeutral(output as WireResponse) : (output as LlmMessageOutput);
+/**
+ * Any llm.message output in the neutral shape: an SDK call's answer is read through the codec of
+ * the API its params name (once per answer); only an output whose params are unknown is recognised
+ * by trying each codec.
+ */
+export function neutralOutput(output: LlmMessageOutput | WireResponse, params?: unknown): LlmMessageOutput {
+  if (params === undefined) {
+    const codec = codecOfAnswer(output);
+    return codec ? neutralOf(codec.api, output as WireResponse) : (output as LlmMessageOutput);
+  }
+  if (!isWireParams(params)) return output as LlmMessageOutput;
+  return codecFor(params.api).isResponse(output) ? neutralOf(params.api, output) : (output as LlmMessageOutput);
 }
 
 /** A mock of an SDK call may be the provider's answer itself, or plain content that becomes one. */

@@ -86,13 +86,13 @@ export interface ActionDefinition<Params = unknown, Output = unknown> {
   /** An example output, used in the skeleton a missing mock error offers to paste. */
   exampleOutput?: unknown;
   /** Tokens and cost of a mocked or replayed output, when the output itself carries them. */
-  usageOf?(output: Output): TokenUsage | undefined;
+  usageOf?(output: Output, params?: Params): TokenUsage | undefined;
   /** Whether a call with these params streams its output (then replay and mocks emit its deltas too). */
   streams?(params: Params): boolean;
   /** The pieces a streamed output would arrive in, for replaying or mocking a stream nobody recorded. */
-  deltasOf?(output: Output): StreamDelta[];
+  deltasOf?(output: Output, params?: Params): StreamDelta[];
   /** The message an output amounts to, for the run's messages (an LLM answer is a step of the conversation). */
-  messageOf?(output: Output): StepMessage | undefined;
+  messageOf?(output: Output, params?: Params): StepMessage | undefined;
 }
 
 export interface StepMessage {

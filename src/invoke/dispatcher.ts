@@ -99,7 +99,7 @@ export class Dispatcher implements ActionDispatch {
     const actionId = `action_${++this.actionCount}`;
     const started = performance.now();
     // A copy: the bot may reuse and change its params object for the next call.
-    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params: snapshot(params) });
+    this.events.emit({ type: 'action.started', at: Date.now(), action_id: actionId, action_type: type, bot_path: bot.path, params: options.freshParams ? params : snapshot(params) });
 
     const complete = (fields: CompletionFields) =>
       this.events.emit({
@@ -134,7 +134,7 @@ export class Dispatcher implements ActionDispatch {
         cost_usd: outcome.costUsd,
         ...(outcome.savedCostUsd !== undefined && { saved_cost_usd: outcome.savedCostUsd }),
       });
-      const step = definition.messageOf?.(outcome.output);
+      const step = definition.messageOf?.(outcome.output, params);
       if (step) this.addMessage({ ...step, bot_path: bot.path, kind: 'step', action_id: actionId });
       return outcome.output;
     } catch (error) {

@@ -23,7 +23,7 @@ export const manualMode: ModeStrategy = {
     return {
       source: 'mock',
       output,
-      usage: response.usage ?? definition.usageOf?.(output),
+      usage: response.usage ?? definition.usageOf?.(output, params),
       costUsd: response.cost_usd ?? 0,
     };
   },

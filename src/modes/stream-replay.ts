@@ -8,5 +8,5 @@ import type { ActionCall } from './types.js';
 export function replayStream(call: ActionCall, output: unknown, recorded?: () => readonly StreamDelta[] | undefined): void {
   const { definition, params } = call;
   if (!definition.streams?.(params)) return;
-  for (const delta of recorded?.() ?? definition.deltasOf?.(output) ?? []) call.emitDelta(delta);
+  for (const delta of recorded?.() ?? definition.deltasOf?.(output, params) ?? []) call.emitDelta(delta);
 }

@@ -90,6 +90,8 @@ export interface PerformOptions {
   onDelta?: (delta: StreamDelta) => void;
   /** How this call runs for real instead of its type's executor (an SDK request goes where the SDK sent it). */
   runLive?: LiveRunner;
+  /** The params are a fresh object only this call holds (parsed from an SDK's request body): the record needs no copy of them. */
+  freshParams?: boolean;
 }
 
 /**

@@ -31,15 +31,25 @@ export interface WireRequest {
  * rest of a stream it stopped reading is still read and recorded.
  */
 export function untilAnswered(signal: AbortSignal | undefined) {
-  const gaveUp = new AbortController();
-  const onAbort = () => gaveUp.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  // Made only when the call runs live: a replay hit or a mock has nothing to cancel.
+  let gaveUp: AbortController | undefined;
+  let answered = false;
+  const onAbort = () => gaveUp?.abort(signal?.reason);
   return {
-    live: (live: LiveContext): LiveContext => (signal ? { ...live, signal: AbortSignal.any([live.signal, gaveUp.signal]) } : live),
-    answered: () => signal?.removeEventListener('abort', onAbort),
+    live: (live: LiveContext): LiveContext => {
+      if (!signal) return live;
+      gaveUp ??= new AbortController();
+      if (signal.aborted) onAbort();
+      else if (!answered) signal.addEventListener('abort', onAbort, { once: true });
+      return { ...live, signal: AbortSignal.any([live.signal, gaveUp.signal]) };
+    },
+    answered: () => {
+      answered = true;
+      if (gaveUp) signal?.removeEventListener('abort', onAbort);
+    },
+    /** The SDK gave up before it had its answer. */
     get abandoned() {
-      return gaveUp.signal.aborted;
+      return gaveUp ? gaveUp.signal.aborted : !answered && signal?.aborted === true;
     },
   };
 }
@@ -71,6 +81,7 @@ export async function exchangeWire(caller: SdkCaller, request: WireRequest): Pro
   const passthrough = stream ? new PassthroughBody() : undefined;
   const sdk = untilAnswered(request.signal);
   const performing = caller.dispatcher.perform('llm.message', { api, ...body }, caller.bot, {
+    freshParams: true,
     onDelta: (delta) => pieces.push(delta),
     // The params may carry the run's overrides (another model, instructions): what is sent is what is keyed.
     runLive: (live, params) => forwardWire(api, wireBody(params as WireLlmParams), request.target(), sdk.live(live), passthrough),

@@ -4,6 +4,7 @@ import { callCost } from '../live/llm/prices.js';
 import { postToProvider, transportSettings } from '../live/llm/transport.js';
 import { isRehearseError, ProviderError, ProviderStreamError } from '../errors.js';
 import { codecFor } from './index.js';
+import { neutralOf } from './neutral.js';
 import type { WireTarget } from './target.js';
 import type { WireApi, WireBody, WireResponse } from './types.js';
 
@@ -56,7 +57,7 @@ export async function forwardWire(api: WireApi, body: WireBody, target: WireTarg
     if (!codec.isResponse(parsed)) throw new ProviderError(provider, response.statusCode, `the answer is not a ${api} response: ${text.slice(0, 200)}`);
     output = parsed;
   }
-  const neutral = codec.toNeutral(output);
+  const neutral = neutralOf(api, output);
   return { output, usage: neutral.usage, costUsd: callCost(live, typeof body.model === 'string' ? body.model : neutral.model, neutral.model, neutral.usage) };
 }
 

@@ -22,7 +22,9 @@ export function words(text: string): string[] {
 /** The recorded text pieces when they add up to `text` (a replay streams as the recording did), else words. */
 export function textPieces(text: string, pieces?: readonly StreamDelta[]): string[] {
   if (pieces) {
-    const texts = pieces.flatMap((piece) => (piece.type === 'text' && piece.text !== '' ? [piece.text] : []));
+    // A plain loop: a replayed stream checks its pieces on every call.
+    const texts: string[] = [];
+    for (const piece of pieces) if (piece.type === 'text' && piece.text !== '') texts.push(piece.text);
     if (texts.length > 0 && texts.join('') === text) return texts;
   }
   return words(text);

@@ -10,12 +10,13 @@ export const apiPaths: Readonly<Record<WireApi, string>> = {
 /**
  * The LLM API a request calls, told by its method and path the way the SDKs build them
  * (`{base}/chat/completions`, `{base}/responses`, `{base}/v1/messages`); anything else is plain HTTP.
+ * The headers may be given as a function, asked only for a bare `/messages` path (ctx.fetch builds them on demand).
  */
-export function wireApiOf(url: URL, method: string, headers?: Headers): WireApi | undefined {
+export function wireApiOf(url: URL, method: string, headers?: Headers | (() => Headers)): WireApi | undefined {
   if (method.toUpperCase() !== 'POST') return undefined;
   const path = url.pathname.replace(/\/+$/, '');
   if (path.endsWith('/chat/completions')) return 'openai.chat';
   if (path.endsWith('/responses')) return 'openai.responses';
-  if (path.endsWith('/v1/messages') || (path.endsWith('/messages') && headers?.has('anthropic-version'))) return 'anthropic.messages';
+  if (path.endsWith('/v1/messages') || (path.endsWith('/messages') && (typeof headers === 'function' ? headers() : headers)?.has('anthropic-version'))) return 'anthropic.messages';
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { LiveContext, LiveOutcome } from '../../actions/types.js';
 import type { LlmMessageOutput, LlmMessageParams } from '../../actions/llm-types.js';
-import { codecFor } from '../../wire/index.js';
 import { forwardWire } from '../../wire/forward.js';
+import { neutralOf } from '../../wire/neutral.js';
 import { targetFromEnv } from '../../wire/target.js';
 import type { WireApi } from '../../wire/types.js';
 import { toMessagesRequest } from './anthropic-messages.js';
@@ -18,7 +18,7 @@ export async function runLlmMessage(params: LlmMessageParams, live: LiveContext)
   const api: WireApi = anthropic ? 'anthropic.messages' : 'openai.chat';
   const body = anthropic ? toMessagesRequest(params) : toChatRequest(params);
   const outcome = await forwardWire(api, body, targetFromEnv(api, live.env), live);
-  const neutral = codecFor(api).toNeutral(outcome.output);
+  const neutral = neutralOf(api, outcome.output);
   const output = { ...neutral, model: neutral.model || params.model };
   return { output, usage: output.usage, ...(outcome.costUsd !== undefined && { costUsd: outcome.costUsd }) };
 }
