@@ -13,7 +13,7 @@ import type * as Esbuild from 'esbuild';
  * TypeScript bot file and the TypeScript files it imports are bundled by esbuild into one ES module
  * under `<root>/.rehearse/compiled/`, named by the content of its sources; the next run checks those
  * sources' hashes and imports the bundle. Packages and JavaScript files stay outside the bundle
- * (imported from where they are), so `import { defineBot } from 'rehearse'` gets the very modules
+ * (imported from where they are), so `import { defineBot } from 'agent-rehearse'` gets the very modules
  * the CLI runs on. The bundle carries an inline source map and `import.meta.url` of each source, so
  * stack traces, `defineBot`'s file and file-relative reads name the original files.
  */
@@ -36,10 +36,9 @@ function hashText(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** esbuild as tsx (a dependency of rehearse) has it: resolved from tsx's folder, so no second copy is needed. */
+/** esbuild, loaded only when a bundle must be made (most runs find theirs up to date). */
 function loadEsbuild(): typeof Esbuild {
-  const fromHere = createRequire(import.meta.url);
-  return createRequire(fromHere.resolve('tsx/package.json'))('esbuild') as typeof Esbuild;
+  return createRequire(import.meta.url)('esbuild') as typeof Esbuild;
 }
 
 function readManifest(path: string): Manifest | undefined {
