@@ -376,7 +376,7 @@ describe('modes', () => {
 
 describe('bots by key', () => {
   it('an unknown key rejects with BOT_NOT_FOUND suggesting the closest bot', async () => {
-    await expect(invoke('suport-bot', { cwd: root, env: {}, mode: 'manual' })).rejects.toMatchObject({
+    await expect(invoke('suport-bot', { cwd: root, env: suiteState(), mode: 'manual' })).rejects.toMatchObject({
       code: 'BOT_NOT_FOUND',
       message: expect.stringContaining('Did you mean "support-bot"?'),
       knownKeys: expect.arrayContaining(['support-bot']),
