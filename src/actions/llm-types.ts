@@ -49,7 +49,7 @@ export interface LlmMessageParams {
   /** Streams from the provider when live; never part of the replay key. */
   stream?: boolean;
   /** Which API serves the model; by default chosen from the model name (`claude-*` → anthropic). */
-  provider?: 'openai' | 'anthropic';
+  provider?: string;
   /** OpenAI: `reasoning_effort`; Anthropic: extended thinking with a budget per level. Part of the replay key. */
   reasoning_effort?: ReasoningEffort;
 }

@@ -1,0 +1,31 @@
+import { toChatRequest } from '../../live/llm/openai-chat.js';
+import { openAiChatCodec } from '../../wire/openai-chat.js';
+import { intoFirst, isUser, messagesProblem, userMessage, type Body } from '../body-edits.js';
+import { openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
+import type { ProviderApi } from '../types.js';
+
+const path = '/chat/completions';
+
+/** OpenAI's Chat Completions, which every OpenAI-compatible server (Ollama, vLLM, ...) speaks: neutral calls to "openai" use it. */
+export const openAiChatApi: ProviderApi = {
+  name: 'openai.chat',
+  provider: 'openai',
+  providerLabel: openAiLabel,
+  path,
+  matches: (urlPath) => urlPath.endsWith(path),
+  codec: openAiChatCodec,
+  requestProblem: (body) => messagesProblem('openai.chat', body),
+  target: (env) => openAiTarget(path, env),
+  applyOverrides(body, overrides, own) {
+    if (overrides.llm.reasoningEffort) body.reasoning_effort = overrides.llm.reasoningEffort;
+    if (own && overrides.system) {
+      const isSystem = (item: Body) => item.role === 'system' || item.role === 'developer';
+      body.messages = intoFirst(body.messages, isSystem, overrides.system, 'text', 'first', (content) => ({ role: 'system', content }));
+    }
+    if (own && overrides.userText) body.messages = intoFirst(body.messages, isUser, overrides.userText, 'text', 'last', userMessage);
+  },
+  reasoningEffortOf: (body) => (typeof body.reasoning_effort === 'string' ? body.reasoning_effort : null),
+  endpointPrefix: openAiEndpointPrefix,
+  agentEnv: openAiAgentEnv,
+  fromNeutralParams: toChatRequest,
+};
