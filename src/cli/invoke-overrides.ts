@@ -3,7 +3,7 @@ import type { Options } from 'yargs';
 import { UsageError } from '../errors.js';
 import { botOutputFormats, type BotOutputFormat } from '../invoke/output-schema.js';
 import type { InvokeOptions } from '../invoke/types.js';
-import { reasoningEfforts } from '../live/llm/thinking.js';
+import { reasoningEfforts } from '../actions/llm/reasoning-efforts.js';
 import type { ReasoningEffort } from '../actions/llm-types.js';
 import type { LlmProviderName } from '../actions/types.js';
 import { providerNames } from '../providers/registry.js';

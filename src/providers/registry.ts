@@ -59,6 +59,11 @@ export function apiOfRequest(url: URL, method: string, headers?: Headers | (() =
   return undefined;
 }
 
+/** The provider of neutral calls whose model no prefix claims: the first API's (OpenAI-compatible, which most local servers speak). */
+export function defaultProvider(): string {
+  return apis.values().next().value!.provider;
+}
+
 /** The provider families (what ctx.llm.message's `provider` and the run's `llm` report name), in order. */
 export function providerNames(): string[] {
   return [...new Set([...apis.values()].map((api) => api.provider))];

@@ -1,5 +1,5 @@
 import type { LlmMessageParams } from '../actions/llm-types.js';
-import type { LiveContext } from '../actions/types.js';
+import type { LiveContext, ModelPrice } from '../actions/types.js';
 import type { RunOverrides } from '../actions/llm/overrides.js';
 import type { WireTarget } from '../wire/target.js';
 import type { WireBody, WireCodec } from '../wire/types.js';
@@ -45,4 +45,8 @@ export interface ProviderApi {
    * neutral calls use; undefined for the others.
    */
   fromNeutralParams?(params: LlmMessageParams): WireBody;
+  /** Model-name prefixes whose neutral calls go to this API's provider unless the config says otherwise (`claude`). */
+  modelPrefixes?: readonly string[];
+  /** Built-in prices (US dollars per million tokens) of models served through this API, by model-name prefix; the config's `prices` win. */
+  prices?: Readonly<Record<string, ModelPrice>>;
 }

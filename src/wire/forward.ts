@@ -1,5 +1,5 @@
 import type { LiveContext, LiveOutcome } from '../actions/types.js';
-import { parseServerSentEvents } from '../live/llm/sse.js';
+import { parseServerSentEvents } from './sse.js';
 import { callCost } from '../live/llm/prices.js';
 import { postToProvider, transportSettings } from '../live/llm/transport.js';
 import { isRehearseError, ProviderError, ProviderStreamError } from '../errors.js';

@@ -1,7 +1,7 @@
 import type { ReasoningEffort } from '../llm-types.js';
 import type { LlmProviderName } from '../types.js';
 import { UsageError } from '../../errors.js';
-import { reasoningEfforts } from '../../live/llm/thinking.js';
+import { reasoningEfforts } from './reasoning-efforts.js';
 import { providerNames } from '../../providers/registry.js';
 import { attachmentsText, type Attachment } from './attachments.js';
 

@@ -1,7 +1,7 @@
 import { MissingApiKeyError } from '../../errors.js';
-import { toMessagesRequest } from '../../live/llm/anthropic-messages.js';
-import { anthropicThinking, effortOfThinking, fieldsRefusedWhileThinking } from '../../live/llm/thinking.js';
-import { anthropicMessagesCodec } from '../../wire/anthropic-messages.js';
+import { toMessagesRequest } from './request.js';
+import { anthropicThinking, effortOfThinking, fieldsRefusedWhileThinking } from './thinking.js';
+import { anthropicMessagesCodec } from './codec.js';
 import { baseUrl, envHints } from '../../wire/target.js';
 import { intoFirst, isRecord, isUser, joinText, messagesProblem, userMessage } from '../body-edits.js';
 import type { ProviderApi } from '../types.js';
@@ -54,4 +54,10 @@ export const anthropicMessagesApi: ProviderApi = {
   endpointPrefix: '/anthropic',
   agentEnv: { baseUrl: 'ANTHROPIC_BASE_URL', apiKey: 'ANTHROPIC_API_KEY' },
   fromNeutralParams: toMessagesRequest,
+  modelPrefixes: ['claude'],
+  prices: {
+    'claude-haiku-4-5': { input: 1, output: 5 },
+    'claude-sonnet-4-5': { input: 3, output: 15 },
+    'claude-opus-4-1': { input: 15, output: 75 },
+  },
 };

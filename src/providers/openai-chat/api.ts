@@ -1,5 +1,5 @@
-import { toChatRequest } from '../../live/llm/openai-chat.js';
-import { openAiChatCodec } from '../../wire/openai-chat.js';
+import { toChatRequest } from './request.js';
+import { openAiChatCodec } from './codec.js';
 import { intoFirst, isUser, messagesProblem, userMessage, type Body } from '../body-edits.js';
 import { openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
 import type { ProviderApi } from '../types.js';
@@ -28,4 +28,15 @@ export const openAiChatApi: ProviderApi = {
   endpointPrefix: openAiEndpointPrefix,
   agentEnv: openAiAgentEnv,
   fromNeutralParams: toChatRequest,
+  prices: {
+    'gpt-4o-mini': { input: 0.15, output: 0.6 },
+    'gpt-4o': { input: 2.5, output: 10 },
+    'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+    'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+    'gpt-4.1': { input: 2, output: 8 },
+    'gpt-5-nano': { input: 0.05, output: 0.4 },
+    'gpt-5-mini': { input: 0.25, output: 2 },
+    'gpt-5': { input: 1.25, output: 10 },
+    'o4-mini': { input: 1.1, output: 4.4 },
+  },
 };

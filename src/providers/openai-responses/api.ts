@@ -1,4 +1,4 @@
-import { openAiResponsesCodec } from '../../wire/openai-responses.js';
+import { openAiResponsesCodec } from './codec.js';
 import { intoFirst, isRecord, isUser, joinText, userMessage } from '../body-edits.js';
 import { openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
 import type { ProviderApi } from '../types.js';
