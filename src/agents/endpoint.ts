@@ -47,10 +47,10 @@ function bodyProblem(text: string): string | undefined {
   return Array.isArray(value) ? 'the body is an array' : undefined;
 }
 
-/** Whether a request carries the run's key, as the OpenAI SDKs send it (Bearer) or Anthropic's (x-api-key). */
-function carriesToken(request: IncomingMessage, token: string): boolean {
+/** Whether a request carries the run's key, the way a client of any registered API sends it (Bearer, x-api-key, ...). */
+function carriesToken(headers: Headers, token: string): boolean {
   const expected = Buffer.from(token);
-  const given = [request.headers.authorization?.replace(/^Bearer\s+/i, ''), request.headers['x-api-key']].filter((value): value is string => typeof value === 'string');
+  const given = providerApis().map((api) => api.sentKey(headers)).filter((value): value is string => typeof value === 'string');
   return given.some((value) => {
     const bytes = Buffer.from(value);
     return bytes.length === expected.length && timingSafeEqual(bytes, expected);
@@ -108,7 +108,9 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
       sendJson(response, 403, { error: { message: 'rehearse serves agents on this machine only.', type: 'forbidden' } });
       return;
     }
-    if (!carriesToken(request, token)) {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
+    if (!carriesToken(headers, token)) {
       sendJson(response, 401, {
         error: {
           message: `rehearse's local endpoint answers only the agent process it was started for: send the key its environment holds (${keyVariables().join(' or ')}), as the SDKs do.`,
@@ -118,8 +120,6 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
       return;
     }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
     const api = apiOfRequest(url, request.method ?? 'GET', headers);
     const served = api && servedUnder(api, url.pathname);
     if (!api && request.method !== 'POST' && servedPath(url.pathname, headers)) {

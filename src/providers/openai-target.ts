@@ -10,6 +10,11 @@ export function openAiTarget(path: string, env: LiveContext['env']): WireTarget 
   return { url, headers: key ? { authorization: `Bearer ${key}` } : {}, hintFor: envHints('The provider', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'https://api.openai.com/v1') };
 }
 
+/** OpenAI's SDKs send their key as a Bearer token. */
+export function bearerKey(headers: Headers): string | undefined {
+  return headers.get('authorization')?.replace(/^Bearer\s+/i, '');
+}
+
 export const openAiAgentEnv = { baseUrl: 'OPENAI_BASE_URL', apiKey: 'OPENAI_API_KEY' };
 export const openAiEndpointPrefix = '/openai/v1';
 export const openAiLabel = 'OpenAI-compatible endpoint';

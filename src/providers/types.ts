@@ -38,6 +38,8 @@ export interface ProviderApi {
   reasoningEffortOf(body: WireBody): string | null;
   /** The path prefix under which the agents' endpoint serves this API (`/openai/v1`). */
   endpointPrefix: string;
+  /** The key a client of this API sends (its auth header), for the agents' endpoint to check the run's token. */
+  sentKey(headers: Headers): string | undefined;
   /** The environment variables an agent run as a command gets, pointing its SDK at the endpoint: base URL and key. */
   agentEnv: { baseUrl: string; apiKey: string };
   /**

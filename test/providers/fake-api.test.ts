@@ -1,7 +1,8 @@
 /**
  * Adding a wire API is one module (fixtures/echo-api.ts) plus one registry line: registered here,
  * "echo.talk" runs live against a local server, replays from the cache, is mocked, and is called
- * SDK-style through ctx.fetch and as neutral ctx.llm.message params, with nothing else changed.
+ * SDK-style through ctx.fetch, as neutral ctx.llm.message params, and by an agent program through the
+ * agents' endpoint, with nothing else changed.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -149,6 +150,28 @@ describe('a wire API added as one module and one registry line', () => {
     expect(live.llm).toEqual([{ provider: 'echo', model: 'echo-1', reasoningEffort: null, calls: 1 }]);
 
     const replayed = await run(bot, { mode: 'replay', strict: true });
+    expect(replayed.result.output).toBe('HELLO THERE ECHO');
+    expect(llmEvents(replayed).map((event) => event.source)).toEqual(['cache']);
+    expect(server.received.length).toBe(before + 1);
+  });
+
+  it("an agent run as a command reaches the API through the agents' endpoint, under the module's prefix, variables and key header", async () => {
+    // The agent only knows ECHO_BASE_URL and ECHO_KEY, as a program using an echo.talk SDK would.
+    const agent = [
+      "let prompt = ''; process.stdin.on('data', (c) => (prompt += c)); process.stdin.on('end', async () => {",
+      "  const response = await fetch(process.env.ECHO_BASE_URL + '/talk', { method: 'POST', headers: { 'content-type': 'application/json', 'x-echo-key': process.env.ECHO_KEY }, body: JSON.stringify({ model: 'echo-1', prompt }) });",
+      "  const answer = await response.json(); process.stdout.write(response.ok ? answer.said : JSON.stringify(answer)); });",
+    ].join('\n');
+    const bot = defineBot({ key: 'echo-agent', command: [process.execPath, '-e', agent] });
+    const run = workspace();
+    const before = server.received.length;
+    const live = await run(bot, { mode: 'replay', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ECHO_BASE_URL: server.url, ECHO_KEY: 'env-key-2' } });
+    expect(live.error).toBeUndefined();
+    expect(live.result.output).toBe('HELLO THERE ECHO');
+    // Live, the call goes on to the provider rehearse's environment names, with rehearse's key (the agent only had the run's token).
+    expect(server.received.slice(before)).toEqual([{ path: '/talk', key: 'env-key-2', body: { model: 'echo-1', prompt: 'hello there echo' } }]);
+
+    const replayed = await run(bot, { mode: 'replay', strict: true, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     expect(replayed.result.output).toBe('HELLO THERE ECHO');
     expect(llmEvents(replayed).map((event) => event.source)).toEqual(['cache']);
     expect(server.received.length).toBe(before + 1);

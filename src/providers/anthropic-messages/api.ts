@@ -52,6 +52,8 @@ export const anthropicMessagesApi: ProviderApi = {
   },
   reasoningEffortOf: (body) => effortOfThinking(body.thinking),
   endpointPrefix: '/anthropic',
+  // x-api-key from the SDK's apiKey; a Bearer token from its authToken.
+  sentKey: (headers) => headers.get('x-api-key') ?? headers.get('authorization')?.replace(/^Bearer\s+/i, ''),
   agentEnv: { baseUrl: 'ANTHROPIC_BASE_URL', apiKey: 'ANTHROPIC_API_KEY' },
   fromNeutralParams: toMessagesRequest,
   modelPrefixes: ['claude'],

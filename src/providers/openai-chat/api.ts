@@ -1,7 +1,7 @@
 import { toChatRequest } from './request.js';
 import { openAiChatCodec } from './codec.js';
 import { intoFirst, isUser, messagesProblem, userMessage, type Body } from '../body-edits.js';
-import { openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
+import { bearerKey, openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
 import type { ProviderApi } from '../types.js';
 
 const path = '/chat/completions';
@@ -26,6 +26,7 @@ export const openAiChatApi: ProviderApi = {
   },
   reasoningEffortOf: (body) => (typeof body.reasoning_effort === 'string' ? body.reasoning_effort : null),
   endpointPrefix: openAiEndpointPrefix,
+  sentKey: bearerKey,
   agentEnv: openAiAgentEnv,
   fromNeutralParams: toChatRequest,
   prices: {

@@ -1,6 +1,6 @@
 import { openAiResponsesCodec } from './codec.js';
 import { intoFirst, isRecord, isUser, joinText, userMessage } from '../body-edits.js';
-import { openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
+import { bearerKey, openAiAgentEnv, openAiEndpointPrefix, openAiLabel, openAiTarget } from '../openai-target.js';
 import type { ProviderApi } from '../types.js';
 
 const path = '/responses';
@@ -27,5 +27,6 @@ export const openAiResponsesApi: ProviderApi = {
   },
   reasoningEffortOf: (body) => (isRecord(body.reasoning) && typeof body.reasoning.effort === 'string' ? body.reasoning.effort : null),
   endpointPrefix: openAiEndpointPrefix,
+  sentKey: bearerKey,
   agentEnv: openAiAgentEnv,
 };
