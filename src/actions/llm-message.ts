@@ -1,5 +1,6 @@
 import { ActionParamsError } from '../errors.js';
 import { runLlmMessage } from '../live/llm/run.js';
+import { neutralApiOf, providerNames } from '../providers/registry.js';
 import type { WireResponse } from '../wire/types.js';
 import type { ActionDefinition, StreamDelta, TokenUsage } from './types.js';
 import type { LlmMessageOutput, LlmMessageParams, LlmRole } from './llm-types.js';
@@ -40,8 +41,8 @@ function validate(raw: unknown): LlmParams {
   if (params.max_tokens !== undefined && (!Number.isInteger(params.max_tokens) || params.max_tokens <= 0)) {
     fail('"max_tokens" must be a positive integer.');
   }
-  if (params.provider !== undefined && params.provider !== 'openai' && params.provider !== 'anthropic') {
-    fail(`"provider" is ${JSON.stringify(params.provider)}; use "openai" (any OpenAI-compatible endpoint) or "anthropic".`);
+  if (params.provider !== undefined && (typeof params.provider !== 'string' || !neutralApiOf(params.provider))) {
+    fail(`"provider" is ${JSON.stringify(params.provider)}; use ${providerNames().filter((name) => neutralApiOf(name)).map((name) => `"${name}"`).join(' or ')}.`);
   }
   if (params.stream !== undefined && typeof params.stream !== 'boolean') fail('"stream" must be true or false.');
   if (params.tools !== undefined && !Array.isArray(params.tools)) fail('"tools" must be a list of { name, description, parameters }.');

@@ -31,7 +31,7 @@ export type LlmResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean } };
 
-/** How hard a reasoning model thinks before it answers; see src/live/llm/thinking.ts for what each provider is sent. */
+/** How hard a reasoning model thinks before it answers; each API's module in src/providers/ says what its requests carry. */
 export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
 
 export interface LlmMessageParams {
@@ -49,7 +49,7 @@ export interface LlmMessageParams {
   /** Streams from the provider when live; never part of the replay key. */
   stream?: boolean;
   /** Which API serves the model; by default chosen from the model name (`claude-*` → anthropic). */
-  provider?: 'openai' | 'anthropic';
+  provider?: string;
   /** OpenAI: `reasoning_effort`; Anthropic: extended thinking with a budget per level. Part of the replay key. */
   reasoning_effort?: ReasoningEffort;
 }

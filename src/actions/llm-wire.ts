@@ -1,9 +1,8 @@
 import { ActionParamsError } from '../errors.js';
-import { codecFor, wireApis } from '../wire/index.js';
+import { findProviderApi, providerApi, providerApiNames, providerApis } from '../providers/registry.js';
 import { forwardWire } from '../wire/forward.js';
 import { neutralOf } from '../wire/neutral.js';
-import { targetFromEnv } from '../wire/target.js';
-import type { WireApi, WireBody, WireCodec, WireResponse } from '../wire/types.js';
+import type { WireBody, WireCodec, WireResponse } from '../wire/types.js';
 import type { LiveContext, LiveOutcome } from './types.js';
 import type { LlmMessageOutput } from './llm-types.js';
 
@@ -13,7 +12,8 @@ import type { LlmMessageOutput } from './llm-types.js';
  * actions with these params, so they are cached, mocked and replayed like any other.
  */
 export interface WireLlmParams {
-  api: WireApi;
+  /** A registered provider API's name (src/providers/registry.ts). */
+  api: string;
   model: string;
   stream?: boolean;
   [field: string]: unknown;
@@ -29,13 +29,11 @@ function fail(problem: string): never {
 
 /** The few fields each API cannot do without; the provider checks the rest. */
 export function validateWire(params: WireLlmParams): WireLlmParams {
-  if (!(wireApis as readonly unknown[]).includes(params.api)) fail(`"api" is ${JSON.stringify(params.api)}; use one of ${wireApis.join(', ')}.`);
+  const api = findProviderApi(params.api);
+  if (!api) fail(`"api" is ${JSON.stringify(params.api)}; use one of ${providerApiNames().join(', ')}.`);
   if (typeof params.model !== 'string' || params.model === '') fail(`"model" must be a non-empty string in a ${params.api} request.`);
-  if (params.api === 'openai.responses') {
-    if (params.input === undefined) fail('an openai.responses request needs "input".');
-  } else if (!Array.isArray(params.messages)) {
-    fail(`a ${params.api} request needs "messages" (a list).`);
-  }
+  const problem = api.requestProblem(params);
+  if (problem) fail(problem);
   if (params.stream !== undefined && typeof params.stream !== 'boolean') fail('"stream" must be true or false.');
   return params;
 }
@@ -55,10 +53,7 @@ export function wireBody(params: WireLlmParams): WireBody {
 
 /** The codec of an output that is a provider's whole answer (an SDK call's), else undefined (a neutral output). */
 export function codecOfAnswer(output: unknown): WireCodec | undefined {
-  for (const api of wireApis) {
-    const codec = codecFor(api);
-    if (codec.isResponse(output)) return codec;
-  }
+  for (const { codec } of providerApis()) if (codec.isResponse(output)) return codec;
   return undefined;
 }
 
@@ -70,20 +65,22 @@ export function codecOfAnswer(output: unknown): WireCodec | undefined {
 export function neutralOutput(output: LlmMessageOutput | WireResponse, params?: unknown): LlmMessageOutput {
   if (params === undefined) {
     const codec = codecOfAnswer(output);
-    return codec ? neutralOf(codec.api, output as WireResponse) : (output as LlmMessageOutput);
+    return codec ? neutralOf(codec, output as WireResponse) : (output as LlmMessageOutput);
   }
   if (!isWireParams(params)) return output as LlmMessageOutput;
-  return codecFor(params.api).isResponse(output) ? neutralOf(params.api, output) : (output as LlmMessageOutput);
+  const { codec } = providerApi(params.api);
+  return codec.isResponse(output) ? neutralOf(codec, output) : (output as LlmMessageOutput);
 }
 
 /** A mock of an SDK call may be the provider's answer itself, or plain content that becomes one. */
 export function expandWireMock(output: unknown, params: WireLlmParams, expandNeutral: (output: unknown) => LlmMessageOutput): WireResponse {
-  const codec = codecFor(params.api);
+  const { codec } = providerApi(params.api);
   if (codec.isResponse(output)) return output;
   return codec.fromNeutral(expandNeutral(output), wireBody(params));
 }
 
 /** An SDK call made outside ctx.fetch (ctx.act with wire params): sent to the provider rehearse's environment names. */
 export function runWireFromEnv(params: WireLlmParams, live: LiveContext): Promise<LiveOutcome<WireResponse>> {
-  return forwardWire(params.api, wireBody(params), targetFromEnv(params.api, live.env), live);
+  const api = providerApi(params.api);
+  return forwardWire(api, wireBody(params), api.target(live.env, new Headers()), live);
 }

@@ -32,7 +32,8 @@ export interface LiveSettings {
   llm: LlmSettings;
 }
 
-export type LlmProviderName = 'openai' | 'anthropic';
+/** A provider family of the API registry (src/providers/registry.ts): "openai", "anthropic". */
+export type LlmProviderName = string;
 
 export interface LlmSettings {
   /** Retries after a 429, a 5xx or a dropped connection. */

@@ -6,35 +6,33 @@ import { readBody } from '../http/body.js';
 import { HttpError } from '../http/http-error.js';
 import { sendJson } from '../http/json.js';
 import { exchangeWire, type SdkCaller } from '../sdk/exchange.js';
-import { wireApiOf } from '../wire/route.js';
-import { targetFromEnv } from '../wire/target.js';
-import type { WireApi } from '../wire/types.js';
+import { apiOfRequest, providerApis, type ProviderApi } from '../providers/registry.js';
 
 /** Big enough for any chat history with images inline; a runaway body still stops somewhere. */
 const maxBodyBytes = 64 * 1024 * 1024;
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-/** Which provider each path prefix stands for, so `/openai/v1/messages` is not taken for Anthropic. */
-const prefixes: ReadonlyArray<{ prefix: string; apis: readonly WireApi[] }> = [
-  { prefix: '/openai/v1', apis: ['openai.chat', 'openai.responses'] },
-  { prefix: '/anthropic', apis: ['anthropic.messages'] },
-];
+/** Whether an API is served under this path: its own prefix, so `/openai/v1/messages` is not taken for Anthropic. */
+function servedUnder(api: ProviderApi, pathname: string): boolean {
+  return pathname.startsWith(`${api.endpointPrefix}/`);
+}
 
 export interface AgentEndpoint {
-  /** For OPENAI_BASE_URL: http://127.0.0.1:<port>/openai/v1 */
-  openaiBaseUrl: string;
-  /** For ANTHROPIC_BASE_URL: http://127.0.0.1:<port>/anthropic */
-  anthropicBaseUrl: string;
-  /** This run's key: the agent gets it as OPENAI_API_KEY and ANTHROPIC_API_KEY, and a request without it is refused. */
+  /**
+   * What the agent's environment gets, each API's base URL variable set to its prefix on this
+   * endpoint (OPENAI_BASE_URL=http://127.0.0.1:<port>/openai/v1) and its key variable to `token`.
+   */
+  env: Record<string, string>;
+  /** This run's key: the agent gets it in every API's key variable, and a request without it is refused. */
   token: string;
   close(): Promise<void>;
 }
 
 /** Whether a POST to this path would be an LLM call the endpoint serves (its prefix and its API agree). */
 function servedPath(pathname: string, headers: Headers): boolean {
-  const api = wireApiOf(new URL(pathname, 'http://127.0.0.1'), 'POST', headers);
-  return api !== undefined && prefixes.some(({ prefix, apis }) => pathname.startsWith(`${prefix}/`) && apis.includes(api));
+  const api = apiOfRequest(new URL(pathname, 'http://127.0.0.1'), 'POST', headers);
+  return api !== undefined && servedUnder(api, pathname);
 }
 
 /** What is wrong with a request body that is not a JSON object (undefined when it is one). */
@@ -49,14 +47,34 @@ function bodyProblem(text: string): string | undefined {
   return Array.isArray(value) ? 'the body is an array' : undefined;
 }
 
-/** Whether a request carries the run's key, as the OpenAI SDKs send it (Bearer) or Anthropic's (x-api-key). */
-function carriesToken(request: IncomingMessage, token: string): boolean {
+/** Whether a request carries the run's key, the way a client of any registered API sends it (Bearer, x-api-key, ...). */
+function carriesToken(headers: Headers, token: string): boolean {
   const expected = Buffer.from(token);
-  const given = [request.headers.authorization?.replace(/^Bearer\s+/i, ''), request.headers['x-api-key']].filter((value): value is string => typeof value === 'string');
+  const given = providerApis().map((api) => api.sentKey(headers)).filter((value): value is string => typeof value === 'string');
   return given.some((value) => {
     const bytes = Buffer.from(value);
     return bytes.length === expected.length && timingSafeEqual(bytes, expected);
   });
+}
+
+/** Every path the endpoint serves, for a 404 that says what would have worked. */
+function servedPaths(): string {
+  const paths = providerApis().map((api) => `${api.endpointPrefix}${api.path}`);
+  return paths.length > 1 ? `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}` : paths.join('');
+}
+
+function keyVariables(): string[] {
+  return [...new Set(providerApis().map((api) => api.agentEnv.apiKey))];
+}
+
+/** Each API's base URL variable pointed at its prefix here, each key variable holding the run's token. */
+function agentVariables(origin: string, token: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const api of providerApis()) {
+    env[api.agentEnv.baseUrl] = `${origin}${api.endpointPrefix}`;
+    env[api.agentEnv.apiKey] = token;
+  }
+  return env;
 }
 
 async function sendAnswer(response: ServerResponse, answer: Response): Promise<void> {
@@ -90,20 +108,20 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
       sendJson(response, 403, { error: { message: 'rehearse serves agents on this machine only.', type: 'forbidden' } });
       return;
     }
-    if (!carriesToken(request, token)) {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
+    if (!carriesToken(headers, token)) {
       sendJson(response, 401, {
         error: {
-          message: "rehearse's local endpoint answers only the agent process it was started for: send the key its environment holds (OPENAI_API_KEY or ANTHROPIC_API_KEY), as the SDKs do.",
+          message: `rehearse's local endpoint answers only the agent process it was started for: send the key its environment holds (${keyVariables().join(' or ')}), as the SDKs do.`,
           type: 'authentication_error',
         },
       });
       return;
     }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers.set(name, value);
-    const api = wireApiOf(url, request.method ?? 'GET', headers);
-    const served = api && prefixes.some(({ prefix, apis }) => url.pathname.startsWith(`${prefix}/`) && apis.includes(api));
+    const api = apiOfRequest(url, request.method ?? 'GET', headers);
+    const served = api && servedUnder(api, url.pathname);
     if (!api && request.method !== 'POST' && servedPath(url.pathname, headers)) {
       // The right path with the wrong method: say which method, as rehearse serve does, rather than that nothing is there.
       sendJson(response, 405, { error: { message: `rehearse's local endpoint takes POST ${url.pathname}, not ${request.method}.`, type: 'invalid_request_error' } }, { allow: 'POST' });
@@ -112,7 +130,7 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
     if (!api || !served) {
       sendJson(response, 404, {
         error: {
-          message: `rehearse's local endpoint serves POST /openai/v1/chat/completions, /openai/v1/responses and /anthropic/v1/messages; not ${request.method} ${url.pathname}.`,
+          message: `rehearse's local endpoint serves POST ${servedPaths()}; not ${request.method} ${url.pathname}.`,
           type: 'not_found_error',
         },
       });
@@ -131,7 +149,7 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
       sendJson(response, 400, { error: { message: `rehearse's local endpoint needs a JSON object as the request body: ${problem}.`, type: 'invalid_request_error' } });
       return;
     }
-    const answer = await exchangeWire(caller, { api, bodyText, target: () => targetFromEnv(api, live.env, headers) });
+    const answer = await exchangeWire(caller, { api, bodyText, target: () => api.target(live.env, headers) });
     await sendAnswer(response, answer);
   }
 
@@ -141,8 +159,7 @@ export async function startAgentEndpoint(caller: SdkCaller, live: LiveContext): 
   });
   const { port } = server.address() as AddressInfo;
   return {
-    openaiBaseUrl: `http://127.0.0.1:${port}/openai/v1`,
-    anthropicBaseUrl: `http://127.0.0.1:${port}/anthropic`,
+    env: agentVariables(`http://127.0.0.1:${port}`, token),
     token,
     close: () =>
       new Promise<void>((resolve) => {

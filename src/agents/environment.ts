@@ -15,7 +15,7 @@ const secretName = /(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?
 export function agentEnvironment(
   inherited: Readonly<Record<string, string | undefined>>,
   own: Readonly<Record<string, string>>,
-  endpoint: { openaiBaseUrl: string; anthropicBaseUrl: string; token: string },
+  endpoint: { env: Readonly<Record<string, string>> },
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(inherited)) {
@@ -23,9 +23,6 @@ export function agentEnvironment(
     if (value !== undefined && !secretName.test(name) && !secretValues.matches(value)) env[name] = value;
   }
   Object.assign(env, own);
-  env.OPENAI_BASE_URL = endpoint.openaiBaseUrl;
-  env.OPENAI_API_KEY = endpoint.token;
-  env.ANTHROPIC_BASE_URL = endpoint.anthropicBaseUrl;
-  env.ANTHROPIC_API_KEY = endpoint.token;
+  Object.assign(env, endpoint.env);
   return env;
 }

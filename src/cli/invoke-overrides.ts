@@ -3,12 +3,14 @@ import type { Options } from 'yargs';
 import { UsageError } from '../errors.js';
 import { botOutputFormats, type BotOutputFormat } from '../invoke/output-schema.js';
 import type { InvokeOptions } from '../invoke/types.js';
-import { reasoningEfforts } from '../live/llm/thinking.js';
+import { reasoningEfforts } from '../actions/llm/reasoning-efforts.js';
 import type { ReasoningEffort } from '../actions/llm-types.js';
+import type { LlmProviderName } from '../actions/types.js';
+import { providerNames } from '../providers/registry.js';
 
 /** The per-invocation flags of `rehearse invoke`, as yargs parses them. */
 export interface OverrideArguments {
-  provider?: 'openai' | 'anthropic';
+  provider?: LlmProviderName;
   model?: string;
   reasoningEffort?: ReasoningEffort;
   instructions?: string;
@@ -23,7 +25,7 @@ export interface OverrideArguments {
 
 /** The per-invocation flags, for yargs' .options(); shown under their own heading in --help. */
 export const overrideFlags = {
-  provider: { type: 'string', choices: ['openai', 'anthropic'], describe: 'Every llm.message of the run goes to this provider' },
+  provider: { type: 'string', choices: providerNames(), describe: 'Every llm.message of the run goes to this provider' },
   model: { type: 'string', describe: 'Every llm.message of the run (sub-agents included) uses this model; recorded apart' },
   'reasoning-effort': { type: 'string', choices: reasoningEfforts, describe: 'Reasoning effort of every llm.message (OpenAI reasoning_effort; Anthropic extended thinking)' },
   instructions: { type: 'string', describe: "Instructions appended to the bot's system prompts for this run" },

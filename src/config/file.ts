@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { lazily, zod } from './lazy-zod.js';
 import { patternProblem } from '../patterns/linear.js';
 import { ConfigError } from '../errors.js';
+import { providerNames } from '../providers/registry.js';
 import { jsonPath } from './json-path.js';
 
 export const configFileName = 'rehearse.config.json';
@@ -70,7 +71,7 @@ const configFile = lazily(() => {
       retries: z.number().int().min(0).max(10).optional(),
       timeoutMs: z.number().int().positive().max(600_000).optional(),
       /** Model-name prefix → provider, e.g. { "llama": "openai", "claude": "anthropic" }. */
-      providers: z.record(z.string().min(1), z.enum(['openai', 'anthropic'])).optional(),
+      providers: z.record(z.string().min(1), z.enum(providerNames() as [string, ...string[]])).optional(),
     })
     .optional(),
   /** Model prices in US dollars per million tokens, over the built-in table. */

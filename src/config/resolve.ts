@@ -148,11 +148,11 @@ export function resolveConfig(overrides: SettingsOverrides, env: Readonly<Record
     agents: config.agents ?? {},
     statePath: env.REHEARSE_STATE ? resolve(cwd, env.REHEARSE_STATE) : resolve(root, config.state?.path ?? defaultStatePath),
     datasetsDir: resolve(root, config.datasets?.dir ?? defaultDatasetsDir),
-    prices: { ...defaultPrices, ...config.prices },
+    prices: { ...defaultPrices(), ...config.prices },
     llm: {
       retries: config.llm?.retries ?? 2,
       timeoutMs: config.llm?.timeoutMs ?? 60_000,
-      providers: { ...defaultProviders, ...config.llm?.providers },
+      providers: { ...defaultProviders(), ...config.llm?.providers },
     },
   };
 }

@@ -86,7 +86,7 @@ export interface JsonSummary {
   duration_ms: number;
   cache: { hits: number; misses: number; recorded: number; saved_cost_usd: number };
   error: ErrorInfo | null;
-  llm: Array<{ provider: 'openai' | 'anthropic'; model: string; reasoning_effort: string | null; calls: number }>;
+  llm: Array<{ provider: string; model: string; reasoning_effort: string | null; calls: number }>;
 }
 
 export type Formatted = RehearseEvent[] | string | JsonSummary;

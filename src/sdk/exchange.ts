@@ -1,10 +1,10 @@
 import { wireBody, type WireLlmParams } from '../actions/llm-wire.js';
 import type { LiveContext, StreamDelta } from '../actions/types.js';
 import type { ActionBot, ActionDispatch as Dispatcher } from '../modes/types.js';
-import { codecFor } from '../wire/index.js';
 import { forwardWire } from '../wire/forward.js';
 import type { WireTarget } from '../wire/target.js';
-import type { WireApi, WireBody, WireResponse } from '../wire/types.js';
+import type { ProviderApi } from '../providers/registry.js';
+import type { WireBody, WireResponse } from '../wire/types.js';
 import { failureResponse } from './failure-response.js';
 import { PassthroughBody } from './passthrough.js';
 
@@ -15,7 +15,7 @@ export interface SdkCaller {
 }
 
 export interface WireRequest {
-  api: WireApi;
+  api: ProviderApi;
   /** The request body as the SDK sent it. */
   bodyText: string;
   /** Where the call goes when it runs live; asked only then, so replay and mocks never need a key. */
@@ -73,14 +73,14 @@ function parseBody(text: string): WireBody | undefined {
  */
 export async function exchangeWire(caller: SdkCaller, request: WireRequest): Promise<Response> {
   const { api } = request;
-  const codec = codecFor(api);
+  const { codec } = api;
   const body = parseBody(request.bodyText);
-  if (!body) return failureResponse(codec, new Error(`the ${api} request body is not a JSON object.`));
+  if (!body) return failureResponse(codec, new Error(`the ${api.name} request body is not a JSON object.`));
   const stream = body.stream === true;
   const pieces: StreamDelta[] = [];
   const passthrough = stream ? new PassthroughBody() : undefined;
   const sdk = untilAnswered(request.signal);
-  const performing = caller.dispatcher.perform('llm.message', { api, ...body }, caller.bot, {
+  const performing = caller.dispatcher.perform('llm.message', { api: api.name, ...body }, caller.bot, {
     freshParams: true,
     onDelta: (delta) => pieces.push(delta),
     // The params may carry the run's overrides (another model, instructions): what is sent is what is keyed.

@@ -1,5 +1,5 @@
 import { keyedRequestHeaders, sendHttp, type HttpFetchOutput, type HttpFetchParams } from '../actions/http-fetch.js';
-import { wireApiOf } from '../wire/route.js';
+import { apiOfRequest } from '../providers/registry.js';
 import { forwardableHeaders } from '../wire/target.js';
 import { exchangeWire, untilAnswered, type SdkCaller } from './exchange.js';
 
@@ -82,7 +82,7 @@ export function createContextFetch(caller: SdkCaller): ContextFetch {
 
 async function answer(caller: SdkCaller, request: SdkRequest): Promise<Response> {
   const { url } = request;
-  const api = wireApiOf(url, request.method, request.headers);
+  const api = apiOfRequest(url, request.method, request.headers);
   if (api) {
     return exchangeWire(caller, { api, bodyText: request.bodyText ?? '', target: () => ({ url, headers: forwardableHeaders(request.headers()) }), signal: request.signal ?? undefined });
   }

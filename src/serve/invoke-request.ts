@@ -1,6 +1,7 @@
 import type { z as Zod } from 'zod';
 import { zod } from '../config/lazy-zod.js';
 import { modeNames } from '../config/resolve.js';
+import { providerNames } from '../providers/registry.js';
 import { inputMessage, inputParameters } from '../invoke/input-schema.js';
 import type { InvokeOptions } from '../invoke/types.js';
 import { parseMocks } from '../mocks/load.js';
@@ -30,7 +31,7 @@ const invokeBody = z.strictObject({
   strict: z.boolean().optional(),
   mocks: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   datasets: z.array(z.string()).optional(),
-  llm_provider: z.enum(['openai', 'anthropic']).optional(),
+  llm_provider: z.enum(providerNames() as [string, ...string[]]).optional(),
   llm_model: z.string().min(1).optional(),
   reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
   instructions_override: z.string().optional(),

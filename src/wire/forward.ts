@@ -1,12 +1,12 @@
 import type { LiveContext, LiveOutcome } from '../actions/types.js';
-import { parseServerSentEvents } from '../live/llm/sse.js';
+import { parseServerSentEvents } from './sse.js';
 import { callCost } from '../live/llm/prices.js';
 import { postToProvider, transportSettings } from '../live/llm/transport.js';
 import { isRehearseError, ProviderError, ProviderStreamError } from '../errors.js';
-import { codecFor } from './index.js';
+import type { ProviderApi } from '../providers/types.js';
 import { neutralOf } from './neutral.js';
 import type { WireTarget } from './target.js';
-import type { WireApi, WireBody, WireResponse } from './types.js';
+import type { WireBody, WireResponse } from './types.js';
 
 /** Where the bytes of a live stream go as they arrive: the SDK that asked for them. */
 export interface StreamPassthrough {
@@ -15,7 +15,7 @@ export interface StreamPassthrough {
   write(chunk: Uint8Array): void;
 }
 
-function hintFor(api: WireApi, target: WireTarget) {
+function hintFor(api: string, target: WireTarget) {
   if (target.hintFor) return target.hintFor;
   return (status: number): string | undefined => {
     if (status === 401 || status === 403) return `Check the API key your SDK (or rehearse's environment, for an agent run as a command) sends to ${target.url.origin}.`;
@@ -30,12 +30,11 @@ function hintFor(api: WireApi, target: WireTarget) {
  * provider gives unstreamed, which is what gets recorded. A stream's bytes are handed on to the SDK
  * untouched while its pieces become action.delta events.
  */
-export async function forwardWire(api: WireApi, body: WireBody, target: WireTarget, live: LiveContext, passthrough?: StreamPassthrough): Promise<LiveOutcome<WireResponse>> {
-  const codec = codecFor(api);
-  const provider = codec.provider === 'anthropic' ? 'Anthropic' : 'OpenAI-compatible endpoint';
+export async function forwardWire(api: ProviderApi, body: WireBody, target: WireTarget, live: LiveContext, passthrough?: StreamPassthrough): Promise<LiveOutcome<WireResponse>> {
+  const { codec, providerLabel: provider } = api;
   const stream = body.stream === true;
   const headers = { ...target.headers, 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
-  const response = await postToProvider({ provider, url: target.url, headers, body, hintFor: hintFor(api, target) }, live, transportSettings(live));
+  const response = await postToProvider({ provider, url: target.url, headers, body, hintFor: hintFor(api.name, target) }, live, transportSettings(live));
   let output: WireResponse;
   if (stream) {
     passthrough?.open();
@@ -54,10 +53,10 @@ export async function forwardWire(api: WireApi, body: WireBody, target: WireTarg
     const text = await readStream(provider, live, () => response.body.text());
     const parsed = parseAnswer(text);
     if (parsed === undefined) throw new ProviderError(provider, response.statusCode, `the answer is not JSON: ${text.slice(0, 200)}`);
-    if (!codec.isResponse(parsed)) throw new ProviderError(provider, response.statusCode, `the answer is not a ${api} response: ${text.slice(0, 200)}`);
+    if (!codec.isResponse(parsed)) throw new ProviderError(provider, response.statusCode, `the answer is not a ${api.name} response: ${text.slice(0, 200)}`);
     output = parsed;
   }
-  const neutral = neutralOf(api, output);
+  const neutral = neutralOf(api.codec, output);
   return { output, usage: neutral.usage, costUsd: callCost(live, typeof body.model === 'string' ? body.model : neutral.model, neutral.model, neutral.usage) };
 }
 

@@ -1,6 +1,5 @@
 import type { LlmMessageOutput } from '../actions/llm-types.js';
-import { codecFor } from './index.js';
-import type { WireApi, WireResponse } from './types.js';
+import type { WireCodec, WireResponse } from './types.js';
 
 /**
  * Each answer's neutral output, made once: an answer is read in several places (its price when it
@@ -11,10 +10,10 @@ import type { WireApi, WireResponse } from './types.js';
 const neutralOfAnswer = new WeakMap<WireResponse, LlmMessageOutput>();
 
 /** The neutral output of one API's whole answer. */
-export function neutralOf(api: WireApi, answer: WireResponse): LlmMessageOutput {
+export function neutralOf(codec: WireCodec, answer: WireResponse): LlmMessageOutput {
   let neutral = neutralOfAnswer.get(answer);
   if (!neutral) {
-    neutral = codecFor(api).toNeutral(answer);
+    neutral = codec.toNeutral(answer);
     neutralOfAnswer.set(answer, neutral);
   }
   return neutral;

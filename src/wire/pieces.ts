@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import type { StreamDelta } from '../actions/types.js';
-import type { ServerSentEvent } from '../live/llm/sse.js';
+import type { ServerSentEvent } from './sse.js';
 import { ProviderStreamError } from '../errors.js';
 
 /** Helpers the three wire codecs share: cutting text into stream pieces, stable ids, SSE framing. */

@@ -1,12 +1,13 @@
 import type { LlmMessageOutput } from '../actions/llm-types.js';
 import type { StreamDelta } from '../actions/types.js';
-import type { ServerSentEvent } from '../live/llm/sse.js';
+import type { ServerSentEvent } from './sse.js';
 
 /**
- * The provider HTTP APIs an SDK call can be recorded from: the request body is the action's params,
- * the provider's whole JSON answer is its output, and a stream is rendered from that answer.
+ * The name of a provider HTTP API an SDK call can be recorded from (`openai.chat`: the registry in
+ * src/providers/ lists them): the request body is the action's params, the provider's whole JSON
+ * answer is its output, and a stream is rendered from that answer.
  */
-export type WireApi = 'openai.chat' | 'openai.responses' | 'anthropic.messages';
+export type WireApi = string;
 
 /** A request body as the SDK sent it (JSON object). */
 export type WireBody = Record<string, unknown>;
@@ -25,10 +26,9 @@ export interface WireStreamReader {
   finish(): WireResponse;
 }
 
-/** One provider API: how its answers map to the neutral shape, and how they are streamed. */
+/** One provider API's answers: how they map to the neutral shape, and how they are streamed. */
 export interface WireCodec {
   api: WireApi;
-  provider: 'openai' | 'anthropic';
   /** Whether a value is already this API's whole answer (a mock may give one as it is). */
   isResponse(value: unknown): value is WireResponse;
   /** The neutral output (content, tool calls, stop reason, model, usage) of an answer. */

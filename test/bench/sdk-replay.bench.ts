@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { defineBot, invoke, type InvokeOptions } from '../../src/index.js';
-import { openAiChatCodec } from '../../src/wire/index.js';
+import { openAiChatCodec } from '../../src/providers/openai-chat/codec.js';
 import { startOpenAIServer } from '../support/openai-server.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 9);

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineBot, invoke, type ActionStartedEvent, type InvokeResult, type JsonSummary } from '../../src/index.js';
-import { toMessagesRequest } from '../../src/live/llm/anthropic-messages.js';
+import { toMessagesRequest } from '../../src/providers/anthropic-messages/request.js';
 import { useFakeProviders } from '../support/providers.js';
 import { tempCachePath, tempDir } from '../support/temp.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerSentEvents } from '../../src/live/llm/sse.js';
+import { parseServerSentEvents } from '../../src/wire/sse.js';
 import { call, mockedBody, startTestServer, type TestServer } from './support.js';
 
 const overrides = {

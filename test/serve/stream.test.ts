@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerSentEvents, type ServerSentEvent } from '../../src/live/llm/sse.js';
+import { parseServerSentEvents, type ServerSentEvent } from '../../src/wire/sse.js';
 import { listRuns } from '../../src/sessions/index.js';
 import { call, replayBody, startTestServer, type TestServer } from './support.js';
 

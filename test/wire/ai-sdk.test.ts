@@ -3,8 +3,8 @@ import { generateText, jsonSchema, streamText, tool, type LanguageModel } from '
 import { describe, expect, it } from 'vitest';
 import type { LlmMessageOutput } from '../../src/actions/llm-types.js';
 import type { WireCodec } from '../../src/wire/types.js';
-import { openAiChatCodec } from '../../src/wire/openai-chat.js';
-import { openAiResponsesCodec } from '../../src/wire/openai-responses.js';
+import { openAiChatCodec } from '../../src/providers/openai-chat/codec.js';
+import { openAiResponsesCodec } from '../../src/providers/openai-responses/codec.js';
 import { fakeFetch, mixedOutput, textOutput, timeParameters, toolOutput, weatherParameters } from './support.js';
 
 const tools = {

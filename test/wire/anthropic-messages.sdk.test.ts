@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { anthropicMessagesCodec } from '../../src/wire/anthropic-messages.js';
+import { anthropicMessagesCodec } from '../../src/providers/anthropic-messages/codec.js';
 import { fakeFetch, mixedOutput, textOutput, toolOutput, weatherParameters, timeParameters, wordsOf } from './support.js';
 
 const tools = [

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { LlmMessageOutput } from '../../src/actions/llm-types.js';
 import type { StreamDelta } from '../../src/actions/types.js';
 import { ProviderStreamError } from '../../src/errors.js';
-import { parseServerSentEvents } from '../../src/live/llm/sse.js';
-import { anthropicMessagesCodec, codecFor, openAiChatCodec, openAiResponsesCodec, wireApis } from '../../src/wire/index.js';
+import { parseServerSentEvents } from '../../src/wire/sse.js';
+import { anthropicMessagesCodec } from '../../src/providers/anthropic-messages/codec.js';
+import { openAiChatCodec } from '../../src/providers/openai-chat/codec.js';
+import { openAiResponsesCodec } from '../../src/providers/openai-responses/codec.js';
+import { providerApi, providerApiNames } from '../../src/providers/registry.js';
 import type { WireBody } from '../../src/wire/types.js';
 import { mixedOutput, oneChunk, readStream, textOf, textOutput, toolCallsOf, toolOutput, wordsOf } from './support.js';
 
@@ -13,7 +16,7 @@ const requests: Record<string, WireBody> = {
   'anthropic.messages': { model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }], stream: true },
 };
 
-const cases = wireApis.map((api) => ({ api, codec: codecFor(api), request: requests[api]! }));
+const cases = providerApiNames().map((api) => ({ api, codec: providerApi(api).codec, request: requests[api]! }));
 
 /** What a neutral output reads back as through a codec: the model is the request's. */
 function expected(output: LlmMessageOutput, request: WireBody): LlmMessageOutput {
@@ -26,14 +29,14 @@ async function eventsOf(body: string) {
   return events;
 }
 
-describe('codecFor and wireApis', () => {
+describe('the provider API registry', () => {
   it('lists the three APIs and gives each its codec', () => {
-    expect([...wireApis].sort()).toEqual(['anthropic.messages', 'openai.chat', 'openai.responses']);
-    expect(codecFor('openai.chat')).toBe(openAiChatCodec);
-    expect(codecFor('openai.responses')).toBe(openAiResponsesCodec);
-    expect(codecFor('anthropic.messages')).toBe(anthropicMessagesCodec);
-    expect(wireApis.map((api) => [codecFor(api).api, codecFor(api).provider])).toEqual(
-      wireApis.map((api) => [api, api.startsWith('anthropic') ? 'anthropic' : 'openai']),
+    expect([...providerApiNames()].sort()).toEqual(['anthropic.messages', 'openai.chat', 'openai.responses']);
+    expect(providerApi('openai.chat').codec).toBe(openAiChatCodec);
+    expect(providerApi('openai.responses').codec).toBe(openAiResponsesCodec);
+    expect(providerApi('anthropic.messages').codec).toBe(anthropicMessagesCodec);
+    expect(providerApiNames().map((api) => [providerApi(api).codec.api, providerApi(api).provider])).toEqual(
+      providerApiNames().map((api) => [api, api.startsWith('anthropic') ? 'anthropic' : 'openai']),
     );
   });
 });

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { openAiChatCodec } from '../../src/wire/openai-chat.js';
+import { openAiChatCodec } from '../../src/providers/openai-chat/codec.js';
 import { fakeFetch, textOutput, timeParameters, toolOutput, weatherParameters, wordsOf } from './support.js';
 
 const tools = [

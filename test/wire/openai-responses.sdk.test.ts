@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { openAiResponsesCodec } from '../../src/wire/openai-responses.js';
+import { openAiResponsesCodec } from '../../src/providers/openai-responses/codec.js';
 import { fakeFetch, mixedOutput, textOutput, timeParameters, toolOutput, weatherParameters, wordsOf } from './support.js';
 
 const tools = [

@@ -1,6 +1,6 @@
 import type { LlmMessageOutput } from '../../src/actions/llm-types.js';
 import type { StreamDelta } from '../../src/actions/types.js';
-import { parseServerSentEvents } from '../../src/live/llm/sse.js';
+import { parseServerSentEvents } from '../../src/wire/sse.js';
 import type { WireBody, WireCodec, WireResponse } from '../../src/wire/types.js';
 
 /** A text answer with punctuation and runs of spaces, so cutting and joining are both exercised. */

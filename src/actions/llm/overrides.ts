@@ -1,7 +1,8 @@
 import type { ReasoningEffort } from '../llm-types.js';
 import type { LlmProviderName } from '../types.js';
 import { UsageError } from '../../errors.js';
-import { reasoningEfforts } from '../../live/llm/thinking.js';
+import { reasoningEfforts } from './reasoning-efforts.js';
+import { providerNames } from '../../providers/registry.js';
 import { attachmentsText, type Attachment } from './attachments.js';
 
 /** Overrides of every llm.message of a run, sub-agents included. */
@@ -25,7 +26,6 @@ export interface RunOverrides {
   userText: string;
 }
 
-const providerNames: readonly LlmProviderName[] = ['openai', 'anthropic'];
 const llmKeys = ['provider', 'model', 'reasoningEffort'];
 
 /** Checks the `llm` option before the run, so a typo fails at once rather than as a provider's 400. */
@@ -36,8 +36,8 @@ export function checkLlmOverrides(value: unknown): LlmOverrides {
   const extra = Object.keys(given).filter((key) => !llmKeys.includes(key));
   if (extra.length) throw new UsageError(`llm has unknown field(s) ${extra.join(', ')}; it takes ${llmKeys.join(', ')}.`);
   const { provider, model, reasoningEffort } = given;
-  if (provider !== undefined && !providerNames.includes(provider as LlmProviderName)) {
-    throw new UsageError(`llm.provider is ${JSON.stringify(provider)}; use ${providerNames.join(' or ')}.`);
+  if (provider !== undefined && (typeof provider !== 'string' || !providerNames().includes(provider))) {
+    throw new UsageError(`llm.provider is ${JSON.stringify(provider)}; use ${providerNames().join(' or ')}.`);
   }
   if (model !== undefined && (typeof model !== 'string' || model.trim() === '')) throw new UsageError('llm.model must be a non-empty string, e.g. "gpt-4o-mini".');
   if (reasoningEffort !== undefined && !reasoningEfforts.includes(reasoningEffort as ReasoningEffort)) {

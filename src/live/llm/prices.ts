@@ -1,23 +1,13 @@
 import type { LiveContext, ModelPrice, TokenUsage } from '../../actions/types.js';
+import { providerApis } from '../../providers/registry.js';
 
-/** US dollars per million tokens. Prefix matches cover dated snapshots (gpt-4o-mini-2024-07-18). */
-export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  'gpt-4o': { input: 2.5, output: 10 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-5-nano': { input: 0.05, output: 0.4 },
-  'gpt-5-mini': { input: 0.25, output: 2 },
-  'gpt-5': { input: 1.25, output: 10 },
-  'o4-mini': { input: 1.1, output: 4.4 },
-  'claude-haiku-4-5': { input: 1, output: 5 },
-  'claude-sonnet-4-5': { input: 3, output: 15 },
-  'claude-opus-4-1': { input: 15, output: 75 },
-};
+/** US dollars per million tokens: every registered API's own table. Prefix matches cover dated snapshots (gpt-4o-mini-2024-07-18). */
+export function defaultPrices(): Readonly<Record<string, ModelPrice>> {
+  return Object.assign({}, ...providerApis().map((api) => api.prices ?? {})) as Record<string, ModelPrice>;
+}
 
 /** The longest table entry that the model name starts with, so 'gpt-4o-mini-2024' is not priced as 'gpt-4o'. */
-export function priceOf(model: string, prices: Readonly<Record<string, ModelPrice>> = defaultPrices): ModelPrice | undefined {
+export function priceOf(model: string, prices: Readonly<Record<string, ModelPrice>> = defaultPrices()): ModelPrice | undefined {
   let best: string | undefined;
   for (const name of Object.keys(prices)) {
     if ((model === name || model.startsWith(`${name}-`)) && (!best || name.length > best.length)) best = name;

@@ -2,7 +2,7 @@ import type { LlmMessageParams } from '../../actions/llm-types.js';
 
 /**
  * Maps the neutral params onto the Chat Completions request body. The answer is read by the
- * openai.chat codec (src/wire/openai-chat.ts), as an SDK call's is.
+ * openai.chat codec (./codec.ts), as an SDK call's is.
  */
 export function toChatRequest(params: LlmMessageParams): Record<string, unknown> {
   const messages: unknown[] = [];

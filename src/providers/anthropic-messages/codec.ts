@@ -1,6 +1,6 @@
-import type { LlmMessageOutput, LlmStopReason, LlmToolCall } from '../actions/llm-types.js';
-import type { StreamDelta } from '../actions/types.js';
-import { ProviderStreamError } from '../errors.js';
+import type { LlmMessageOutput, LlmStopReason, LlmToolCall } from '../../actions/llm-types.js';
+import type { StreamDelta } from '../../actions/types.js';
+import { ProviderStreamError } from '../../errors.js';
 import {
   argumentPieces,
   idSeed,
@@ -15,8 +15,8 @@ import {
   textPieces,
   words,
   type JsonObject,
-} from './pieces.js';
-import type { WireBody, WireCodec, WireResponse, WireStreamReader } from './types.js';
+} from '../../wire/pieces.js';
+import type { WireBody, WireCodec, WireResponse, WireStreamReader } from '../../wire/types.js';
 
 const provider = 'Anthropic';
 
@@ -37,7 +37,7 @@ const stopReasons: Record<string, LlmStopReason> = {
   model_context_window_exceeded: 'max_tokens',
   tool_use: 'tool_use',
   stop_sequence: 'stop_sequence',
-  // A refusal is a filtered answer, as the live executor (src/live/llm/anthropic-messages.ts) reads it too.
+  // A refusal is a filtered answer.
   refusal: 'content_filter',
   // The server paused a long turn; for the caller the turn is over.
   pause_turn: 'end_turn',
@@ -274,7 +274,6 @@ function errorType(status: number): string {
 
 export const anthropicMessagesCodec: WireCodec = {
   api: 'anthropic.messages',
-  provider: 'anthropic',
   isResponse(value): value is WireResponse {
     return isObject(value) && value.type === 'message' && Array.isArray(value.content);
   },

@@ -1,6 +1,6 @@
 import type { ReasoningEffort } from '../../actions/llm-types.js';
+import { reasoningEfforts } from '../../actions/llm/reasoning-efforts.js';
 
-export const reasoningEfforts: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
 
 /**
  * Anthropic has no effort levels on the Messages API; it has extended thinking with a token budget

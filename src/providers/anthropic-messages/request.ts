@@ -39,7 +39,7 @@ function toAnthropicMessages(messages: readonly LlmMessage[]): { system: string[
 
 /**
  * The neutral params as an Anthropic Messages request body. The answer is read by the
- * anthropic.messages codec (src/wire/anthropic-messages.ts), as an SDK call's is.
+ * anthropic.messages codec (./codec.ts), as an SDK call's is.
  */
 export function toMessagesRequest(params: LlmMessageParams): Record<string, unknown> {
   const { system, messages } = toAnthropicMessages(params.messages);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerSentEvents, type ServerSentEvent } from '../../../src/live/llm/sse.js';
-import { parseRetryAfter } from '../../../src/live/llm/retry.js';
+import { parseServerSentEvents, type ServerSentEvent } from '../../src/wire/sse.js';
+import { parseRetryAfter } from '../../src/live/llm/retry.js';
 
 async function parse(chunks: string[]): Promise<ServerSentEvent[]> {
   const encoder = new TextEncoder();

@@ -1,6 +1,6 @@
-import type { LlmMessageOutput, LlmStopReason, LlmToolCall } from '../actions/llm-types.js';
-import type { StreamDelta } from '../actions/types.js';
-import { ProviderStreamError } from '../errors.js';
+import type { LlmMessageOutput, LlmStopReason, LlmToolCall } from '../../actions/llm-types.js';
+import type { StreamDelta } from '../../actions/types.js';
+import { ProviderStreamError } from '../../errors.js';
 import {
   argumentPieces,
   idSeed,
@@ -15,8 +15,8 @@ import {
   textPieces,
   words,
   type JsonObject,
-} from './pieces.js';
-import type { WireBody, WireCodec, WireResponse, WireStreamReader } from './types.js';
+} from '../../wire/pieces.js';
+import type { WireBody, WireCodec, WireResponse, WireStreamReader } from '../../wire/types.js';
 
 const provider = 'OpenAI';
 
@@ -297,7 +297,6 @@ function streamReader(): WireStreamReader {
 
 export const openAiChatCodec: WireCodec = {
   api: 'openai.chat',
-  provider: 'openai',
   isResponse(value): value is WireResponse {
     return isObject(value) && (value.object === 'chat.completion' || Array.isArray(value.choices));
   },
