@@ -1,6 +1,6 @@
 import { applyRunOverrides } from '../actions/llm/apply-overrides.js';
 import type { LlmReport } from '../actions/llm/llm-report.js';
-import type { RunOverrides } from '../actions/llm/overrides.js';
+import type { RunOverrides } from '../actions/llm/override-types.js';
 import type { ActionBot } from '../modes/types.js';
 
 /**

@@ -2,7 +2,8 @@ import type { BotInput } from '../bots/types.js';
 import { loadAttachments } from '../actions/llm/attachments.js';
 import { shellQuote } from './input.js';
 import { compileOutputSchema, checkOutputFormat, outputCheck } from './output-schema.js';
-import { runOverrides, type RunOverrides } from '../actions/llm/overrides.js';
+import type { RunOverrides } from '../actions/llm/override-types.js';
+import { runOverrides } from '../actions/llm/overrides.js';
 import type { InvokeOptions } from './types.js';
 
 /** The per-invocation options of one run, checked and loaded before it starts. */

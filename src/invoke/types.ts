@@ -4,7 +4,7 @@ import type { Mocks } from '../mocks/types.js';
 import type { FileOption } from '../actions/llm/attachments.js';
 import type { ErrorInfo, RehearseEvent, RunMessage } from './events.js';
 import type { LlmUse } from '../actions/llm/llm-report.js';
-import type { LlmOverrides } from '../actions/llm/overrides.js';
+import type { LlmOverrides } from '../actions/llm/override-types.js';
 import type { BotOutputFormat } from './output-schema.js';
 
 export type { FileOption, LlmOverrides, LlmUse, BotOutputFormat };

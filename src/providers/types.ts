@@ -1,6 +1,6 @@
 import type { LlmMessageParams } from '../actions/llm-types.js';
 import type { LiveContext, ModelPrice } from '../actions/types.js';
-import type { RunOverrides } from '../actions/llm/overrides.js';
+import type { RunOverrides } from '../actions/llm/override-types.js';
 import type { WireTarget } from '../wire/target.js';
 import type { WireBody, WireCodec } from '../wire/types.js';
 

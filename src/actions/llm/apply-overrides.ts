@@ -1,6 +1,6 @@
 import type { LlmMessage, LlmMessageParams } from '../llm-types.js';
 import { isWireParams } from '../llm-wire.js';
-import type { RunOverrides } from './overrides.js';
+import type { RunOverrides } from './override-types.js';
 import { applyToWireParams } from './wire-overrides.js';
 
 function withUserText(messages: readonly LlmMessage[], text: string): LlmMessage[] {

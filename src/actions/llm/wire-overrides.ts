@@ -1,7 +1,7 @@
 import type { LlmProviderName } from '../types.js';
 import type { WireLlmParams } from '../llm-wire.js';
 import { providerApi } from '../../providers/registry.js';
-import type { RunOverrides } from './overrides.js';
+import type { RunOverrides } from './override-types.js';
 
 /**
  * The overrides in the provider's own request body. The provider cannot change (the SDK speaks one

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { LlmReport } from '../../../src/actions/llm/llm-report.js';
 import { applyRunOverrides } from '../../../src/actions/llm/apply-overrides.js';
-import { runOverrides, type RunOverrides } from '../../../src/actions/llm/overrides.js';
+import type { RunOverrides } from '../../../src/actions/llm/override-types.js';
+import { runOverrides } from '../../../src/actions/llm/overrides.js';
 
 const everything: RunOverrides = runOverrides(
   { llm: { provider: 'anthropic', model: 'm-2', reasoningEffort: 'low' }, instructions: 'Be brief.', additionalContext: 'Gold plan.' },
