@@ -4,11 +4,19 @@ import { resolveConfig } from '../config/resolve.js';
 
 /** The options every command on the state file takes: which file, which org, which config, which format. */
 export function stateOptions<T>(command: Argv<T>) {
-  return command
+  const withTarget = command
     .option('state', { type: 'string', describe: 'State file [env REHEARSE_STATE; default from config, .rehearse/state.sqlite]' })
     .option('org', { type: 'string', describe: 'Organisation [env REHEARSE_ORG; default "default"]' })
-    .option('config', { type: 'string', describe: 'Config file [default: rehearse.config.json here or in the nearest folder above]' })
-    .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as 'text' | 'json', describe: 'text (tables) or json' });
+    .option('config', { type: 'string', describe: 'Config file [default: rehearse.config.json here or in the nearest folder above]' });
+  return formatOption(withTarget, ['text', 'json'] as const, 'text (tables) or json');
+}
+
+/**
+ * `--format`, the first of `formats` by default. A command that offers other formats passes them here
+ * (yargs adds to the choices of an option defined twice instead of replacing them).
+ */
+export function formatOption<T, Format extends string>(command: Argv<T>, formats: readonly Format[], describe: string) {
+  return command.option('format', { type: 'string', choices: formats, default: formats[0]! as Format, describe });
 }
 
 /** The state file and org a command works on: its options, else the environment and rehearse.config.json. */

@@ -7,7 +7,8 @@ import { isPostgresUrl } from '../../cache/postgres/location.js';
 import type { RecordingStore } from '../../cache/types.js';
 import { resolveConfig } from '../../config/resolve.js';
 import { isRehearseError, RehearseError, UsageError } from '../../errors.js';
-import { writeJson, writeLines } from '../state-options.js';
+import { formatOption, writeJson, writeLines } from '../state-options.js';
+import { allOrgsOption } from './common.js';
 import { diffJson, diffMarkdown, diffText, type DiffSubject } from './diff-format.js';
 
 /** Checks a side before it is read, saying which side a problem is in. */
@@ -27,14 +28,11 @@ export function diffCommand(cli: Argv) {
     'diff [ref]',
     'What the working tree\'s cache file added, changed and removed since a git revision, by bot and action',
     (command) =>
-      command
+      formatOption(allOrgsOption(command), ['text', 'json', 'markdown'] as const, 'text, json, or markdown (a pull-request comment)')
         .positional('ref', { type: 'string', default: 'HEAD', describe: 'The git revision to compare with: a commit, branch or tag' })
         .option('cache', { type: 'string', describe: 'The committed cache file [env REHEARSE_CACHE; default: cache.path of the config, cache/rehearse.sqlite]' })
         .option('org', { type: 'string', describe: 'Organisation [env REHEARSE_ORG; default "default"]' })
         .option('config', { type: 'string', describe: 'Config file [default ./rehearse.config.json]' })
-        .option('all-orgs', { type: 'boolean', default: false, describe: 'Every org, not only --org' })
-        // Markdown besides text and json (the pull-request comment): stateOptions' format would add to its choices, not replace them.
-        .option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' as 'text' | 'json' | 'markdown', describe: 'text, json, or markdown (a pull-request comment)' })
         .example('$0 cache diff', 'What is not committed yet')
         .example('$0 cache diff origin/main --all-orgs --format markdown', 'What a pull request changes, for its comment'),
     async (args) => {
