@@ -30,5 +30,5 @@ export const isUser = (item: Body) => item.role === 'user' && (item.type === und
 
 /** The "messages" list most APIs require. */
 export function messagesProblem(api: string, body: Body): string | undefined {
-  return Array.isArray(body.messages) ? undefined : `a ${api} request needs "messages" (a list).`;
+  return Array.isArray(body.messages) ? undefined : `an ${api} request needs "messages" (a list): send them as [{ "role": "user", "content": "..." }].`;
 }

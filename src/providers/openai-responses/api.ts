@@ -13,7 +13,7 @@ export const openAiResponsesApi: ProviderApi = {
   path,
   matches: (urlPath) => urlPath.endsWith(path),
   codec: openAiResponsesCodec,
-  requestProblem: (body) => (body.input === undefined ? 'an openai.responses request needs "input".' : undefined),
+  requestProblem: (body) => (body.input === undefined ? 'an openai.responses request needs "input": the prompt as text, or a list of input items.' : undefined),
   target: (env) => openAiTarget(path, env),
   applyOverrides(body, overrides, own) {
     const effort = overrides.llm.reasoningEffort;
