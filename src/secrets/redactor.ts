@@ -55,8 +55,12 @@ export class Redactor {
   scrub<T>(value: T): T {
     if (typeof value === 'string') return (this.matches(value) ? this.replaceAll(value) : value) as T;
     if (Array.isArray(value)) {
-      const items = value.map((item: unknown) => this.scrub(item));
-      return (items.some((item, index) => item !== value[index]) ? items : value) as T;
+      let copy: unknown[] | undefined;
+      value.forEach((item: unknown, index) => {
+        const scrubbed = this.scrub(item);
+        if (scrubbed !== item) (copy ??= [...value])[index] = scrubbed;
+      });
+      return (copy ?? value) as T;
     }
     if (value !== null && typeof value === 'object' && isPlainObject(value)) {
       const fields = value as Record<string, unknown>;
